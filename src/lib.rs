@@ -1,0 +1,6 @@
+//! sfprov: provision the Salesforce user a third-party integration connects as.
+//! The library does the work; `src/main.rs` and `src/cli.rs` only parse the
+//! command line and render outcomes. Data path: spec -> desired metadata ->
+//! generate (files) | plan (diff against an org) -> apply.
+
+pub mod metadata;

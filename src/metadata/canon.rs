@@ -1,0 +1,119 @@
+//! Canonical order: what a Metadata API retrieve writes.
+//! Owns: putting children in XSD sequence order at every level, placing elements
+//! the schema does not know, and sorting keyed entries by their key (byte order).
+//! Does not: change any value, drop any element, or serialize (see `write`).
+//!
+//! Rules, per parent of a known type:
+//! - a known child goes to its position in the XSD sequence;
+//! - an unknown child (another API version's field) goes right after the known
+//!   element whose name precedes it alphabetically (the sequences are
+//!   alphabetical), unknown siblings among themselves by name;
+//! - entries of one repeated element are sorted as the schema's `Key` says;
+//!   entries whose order is data (`Key::Ordered`) keep their relative order.
+//!
+//! Children of unknown elements keep their order: sfprov cannot know it.
+
+use std::cmp::Ordering;
+
+use super::schema::{self, Key, TypeSchema};
+use super::tree::{Content, Document, Element};
+
+/// Puts a document in canonical order, in place.
+pub fn canonicalize(doc: &mut Document<'_>) {
+    let ty = schema::type_named(local_name(&doc.root.name));
+    order(&mut doc.root, ty);
+}
+
+/// Puts one element's subtree in canonical order, given its schema type.
+pub fn order(element: &mut Element<'_>, ty: Option<&'static TypeSchema>) {
+    let Content::Children(children) = &mut element.content else {
+        return;
+    };
+    for child in children.iter_mut() {
+        let child_ty = ty.and_then(|t| t.child_type(&child.name));
+        order(child, child_ty);
+    }
+    if let Some(ty) = ty {
+        sort_children(children, ty);
+    }
+}
+
+/// Where a child sorts among its siblings.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct SortKey<'e> {
+    /// Index of the known element it is, or that it follows (-1: before all).
+    slot: i32,
+    /// 0 for a known element, 1 for an unknown one placed after `slot`.
+    unknown: u8,
+    /// The unknown element's name (empty for known ones).
+    name: &'e str,
+    /// Entry keys (byte order); empty strings when the entry has none.
+    keys: [&'e str; 2],
+}
+
+fn sort_key<'e>(ty: &'static TypeSchema, child: &'e Element<'_>) -> SortKey<'e> {
+    match ty.field(&child.name) {
+        Some((slot, field)) => {
+            let keys = match field.key {
+                Key::Single | Key::Ordered => ["", ""],
+                Key::Text => [child.text_value().unwrap_or(""), ""],
+                Key::Fields(names) => {
+                    let get = |i: usize| {
+                        names
+                            .get(i)
+                            .and_then(|n| child.child_text(n))
+                            .unwrap_or("")
+                    };
+                    [get(0), get(1)]
+                }
+            };
+            SortKey {
+                slot: slot as i32,
+                unknown: 0,
+                name: "",
+                keys,
+            }
+        }
+        None => {
+            let name: &str = &child.name;
+            let slot = ty
+                .fields
+                .iter()
+                .rposition(|f| f.name < name)
+                .map_or(-1, |i| i as i32);
+            SortKey {
+                slot,
+                unknown: 1,
+                name,
+                keys: ["", ""],
+            }
+        }
+    }
+}
+
+fn sort_children(children: &mut Vec<Element<'_>>, ty: &'static TypeSchema) {
+    if children.len() < 2 {
+        return;
+    }
+    let keys: Vec<SortKey<'_>> = children.iter().map(|c| sort_key(ty, c)).collect();
+    if keys.windows(2).all(|w| w[0] <= w[1]) {
+        return; // already canonical: the common case for retrieved files
+    }
+    let mut perm: Vec<u32> = (0..children.len() as u32).collect();
+    // Stable: equal keys (ordered lists, duplicates) keep their relative order.
+    perm.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
+    drop(keys);
+    let mut slots: Vec<Option<Element<'_>>> = std::mem::take(children).into_iter().map(Some).collect();
+    children.extend(perm.into_iter().filter_map(|i| slots[i as usize].take()));
+}
+
+/// The name without a namespace prefix.
+pub fn local_name(name: &str) -> &str {
+    name.rsplit_once(':').map_or(name, |(_, local)| local)
+}
+
+/// Compares two entries of a repeated element the way canonical order does;
+/// used by code that inserts into an already canonical list.
+pub fn compare_entries(ty: &'static TypeSchema, a: &Element<'_>, b: &Element<'_>) -> Ordering {
+    sort_key(ty, a).cmp(&sort_key(ty, b))
+}

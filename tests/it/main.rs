@@ -1,0 +1,4 @@
+//! Integration tests: one binary (see tests/README.md).
+
+mod common;
+mod corpus;
