@@ -4,3 +4,5 @@
 //! generate (files) | plan (diff against an org) -> apply.
 
 pub mod metadata;
+pub mod org;
+pub mod secret;
