@@ -75,12 +75,11 @@ fn shuffle_element(e: &mut Element<'_>, ty: Option<&'static TypeSchema>, rng: &m
         let j = rng.below(i + 1);
         perm.swap(i, j);
     }
-    let mut old: Vec<Option<Element<'_>>> = std::mem::take(children).into_iter().map(Some).collect();
+    let mut old: Vec<Option<Element<'_>>> =
+        std::mem::take(children).into_iter().map(Some).collect();
     // Ordered entries: put them back in original relative order into the
     // positions their group received.
-    let is_ordered = |el: &Element<'_>| {
-        matches!(ty.field(&el.name), Some((_, f)) if f.key == Key::Ordered && f.many)
-    };
+    let is_ordered = |el: &Element<'_>| matches!(ty.field(&el.name), Some((_, f)) if f.key == Key::Ordered && f.many);
     let mut out: Vec<Option<Element<'_>>> = perm.iter().map(|&i| old[i].take()).collect();
     let names: Vec<String> = out
         .iter()
@@ -111,7 +110,9 @@ fn shuffle_element(e: &mut Element<'_>, ty: Option<&'static TypeSchema>, rng: &m
 /// and no declaration, to prove the reader does not depend on layout.
 pub fn reindent(doc: &Document<'_>) -> Vec<u8> {
     fn esc(s: &str) -> String {
-        s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
     }
     fn el(out: &mut String, e: &Element<'_>, depth: usize) {
         out.push_str(&"\t".repeat(depth));

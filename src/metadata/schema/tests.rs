@@ -70,11 +70,20 @@ fn keys_the_design_names_are_in_the_table() {
             other => panic!("{ty}.{field}: {other:?}"),
         }
     }
-    for (ty, field) in [("ConnectedAppOauthConfig", "scopes"), ("PackageTypeMembers", "members")] {
-        assert_eq!(type_named(ty).unwrap().field(field).unwrap().1.key, Key::Text);
+    for (ty, field) in [
+        ("ConnectedAppOauthConfig", "scopes"),
+        ("PackageTypeMembers", "members"),
+    ] {
+        assert_eq!(
+            type_named(ty).unwrap().field(field).unwrap().1.key,
+            Key::Text
+        );
     }
     for (ty, field) in [("NetworkAccess", "ipRanges"), ("Profile", "loginIpRanges")] {
-        assert_eq!(type_named(ty).unwrap().field(field).unwrap().1.key, Key::Ordered);
+        assert_eq!(
+            type_named(ty).unwrap().field(field).unwrap().1.key,
+            Key::Ordered
+        );
     }
 }
 
@@ -92,7 +101,10 @@ fn registry_suffixes_and_roots_resolve() {
     }
     let (ty, member) =
         registry_for_file("System Admin%28Without Super Access%29.profile-meta.xml").unwrap();
-    assert_eq!((ty.name, member.as_str()), ("Profile", "System Admin(Without Super Access)"));
+    assert_eq!(
+        (ty.name, member.as_str()),
+        ("Profile", "System Admin(Without Super Access)")
+    );
     assert_eq!(
         ty.file_path("System Admin(Without Super Access)", false),
         "profiles/System Admin%28Without Super Access%29.profile"
@@ -105,7 +117,12 @@ fn registry_suffixes_and_roots_resolve() {
 #[test]
 fn root_types_follow_the_wsdl() {
     // Spot checks of the order a retrieve writes (metadata-types.md §2.1-2.2).
-    let profile: Vec<&str> = type_named("Profile").unwrap().fields.iter().map(|f| f.name).collect();
+    let profile: Vec<&str> = type_named("Profile")
+        .unwrap()
+        .fields
+        .iter()
+        .map(|f| f.name)
+        .collect();
     assert_eq!(profile[0], "fullName");
     let pos = |n: &str| profile.iter().position(|f| *f == n).unwrap();
     assert!(pos("classAccesses") < pos("custom"));
@@ -130,8 +147,11 @@ fn table_matches_wsdl() {
     let types = wsdl_sequences(&text);
     for ty in all_types() {
         let expected = flatten(&types, ty.name);
-        let actual: Vec<(String, bool)> =
-            ty.fields.iter().map(|f| (f.name.to_string(), f.many)).collect();
+        let actual: Vec<(String, bool)> = ty
+            .fields
+            .iter()
+            .map(|f| (f.name.to_string(), f.many))
+            .collect();
         assert_eq!(actual, expected, "type {} differs from the WSDL", ty.name);
     }
 }
@@ -143,7 +163,11 @@ struct WsdlType {
 
 fn flatten(types: &BTreeMap<String, WsdlType>, name: &str) -> Vec<(String, bool)> {
     let t = &types[name];
-    let mut out = t.base.as_deref().map(|b| flatten(types, b)).unwrap_or_default();
+    let mut out = t
+        .base
+        .as_deref()
+        .map(|b| flatten(types, b))
+        .unwrap_or_default();
     out.extend(t.fields.iter().cloned());
     out
 }
@@ -163,7 +187,13 @@ fn wsdl_sequences(text: &str) -> BTreeMap<String, WsdlType> {
                     .unwrap()
                     .map(|a| String::from_utf8(a.value.to_vec()).unwrap());
                 if let Some(name) = name {
-                    current = Some((name, WsdlType { base: None, fields: Vec::new() }));
+                    current = Some((
+                        name,
+                        WsdlType {
+                            base: None,
+                            fields: Vec::new(),
+                        },
+                    ));
                     depth_in_type = 1;
                 }
             }
