@@ -4,4 +4,7 @@
 //! generate (files) | plan (diff against an org) -> apply.
 
 pub mod catalog;
+pub mod diag;
 pub mod metadata;
+pub mod spec;
+pub mod templates;
