@@ -3,6 +3,10 @@
 //! command line and render outcomes. Data path: spec -> desired metadata ->
 //! generate (files) | plan (diff against an org) -> apply.
 
+pub mod catalog;
+pub mod diag;
 pub mod metadata;
 pub mod org;
 pub mod secret;
+pub mod spec;
+pub mod templates;
