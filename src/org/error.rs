@@ -251,6 +251,18 @@ impl OrgError {
     }
 }
 
+impl OrgError {
+    /// This error as a diagnostic for the shared renderer (`error:` line,
+    /// `caused by:` chain folded into the message, `hint:` lines).
+    pub fn to_diagnostic(&self) -> crate::diag::Diagnostic {
+        let d = crate::diag::Diagnostic::error(self.to_string());
+        match self.hint() {
+            Some(h) => d.hint(h),
+            None => d,
+        }
+    }
+}
+
 fn code_hint(code: &ApiErrorCode, org: &str) -> Option<String> {
     Some(match code {
         ApiErrorCode::InvalidSessionId => {

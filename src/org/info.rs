@@ -71,6 +71,18 @@ pub fn push_topic_limit(edition: Option<&str>) -> Option<u64> {
     })
 }
 
+/// `sfprov org info` as one call: resolve the target, log in, gather.
+/// The CLI renders the value with `info::render::{human, json}`.
+pub fn org_info(
+    target: &super::TargetOptions,
+    env: &super::Environment,
+    connect: &super::ConnectOptions,
+) -> Result<OrgInfo, OrgError> {
+    let target = super::resolve_target(target, env)?;
+    let org = super::connect(&target, connect)?;
+    gather(&org)
+}
+
 /// Runs the queries behind `org info`.
 pub fn gather(org: &Org) -> Result<OrgInfo, OrgError> {
     let orgs = org.query("SELECT Id, Name, OrganizationType, IsSandbox FROM Organization")?;

@@ -30,7 +30,7 @@ pub mod zipsafe;
 pub use api_error::{ApiError, ApiErrorCode};
 pub use client::{connect, connect_with_clock, Identity, Org};
 pub use error::{JobKind, OrgError};
-pub use info::{gather as gather_info, OrgInfo};
+pub use info::{gather as gather_info, org_info, OrgInfo};
 pub use mdapi::{DeployOptions, DeployOutcome, DeployResult, RetrieveResult};
 pub use poll::{NoObserver, PollObserver, Wait};
 pub use retry::{CancelToken, Clock, FakeClock, RetryPolicy, SystemClock};
