@@ -4,8 +4,10 @@
 //! redacts it there) and turning its failures into `OrgError`s that name the
 //! `sf org login ...` to run. Does not: read sf's encrypted auth files.
 
+use std::io::Read;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -93,6 +95,63 @@ fn is_redacted(token: &str) -> bool {
     token.trim_start().starts_with("[REDACTED]")
 }
 
+/// How long one `sf` command may take (it may refresh a token first).
+const SF_TIMEOUT: Duration = Duration::from_secs(120);
+
+enum RunError {
+    Spawn(std::io::Error),
+    TimedOut,
+}
+
+/// Runs `cmd` with no stdin (sf must not prompt), collecting its output;
+/// kills it after `limit`.
+fn output_within(mut cmd: Command, limit: Duration) -> Result<Output, RunError> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(RunError::Spawn)?;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait().map_err(RunError::Spawn)? {
+            Some(status) => break status,
+            None if started.elapsed() >= limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(RunError::TimedOut);
+            }
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    Ok(Output {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    })
+}
+
 /// Parses the `result` of `sf org display --json`.
 pub fn parse_display(org: &str, result: &Value) -> Result<SfOrg, OrgError> {
     let s = |k: &str| result.get(k).and_then(Value::as_str).map(str::to_string);
@@ -138,22 +197,29 @@ fn run(program: &Path, org: &str, args: &[&str]) -> Result<Value, OrgError> {
         .collect::<Vec<_>>()
         .join(" ");
     log::debug!("running sf {}", args.join(" "));
-    let out = Command::new(program)
-        .args(args)
+    let mut cmd = Command::new(program);
+    cmd.args(args)
         .env("SF_JSON_TO_STDOUT", "true")
         .env("SF_DISABLE_TELEMETRY", "true")
-        .env("SF_AUTOUPDATE_DISABLE", "true")
-        .output()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => OrgError::SfMissing {
-                org: org.to_string(),
-            },
-            _ => OrgError::SfFailed {
-                org: org.to_string(),
-                command: command.clone(),
-                message: format!("could not run {}: {e}", program.display()),
-            },
-        })?;
+        .env("SF_AUTOUPDATE_DISABLE", "true");
+    let out = output_within(cmd, SF_TIMEOUT).map_err(|e| match e {
+        RunError::Spawn(e) if e.kind() == std::io::ErrorKind::NotFound => OrgError::SfMissing {
+            org: org.to_string(),
+        },
+        RunError::Spawn(e) => OrgError::SfFailed {
+            org: org.to_string(),
+            command: command.clone(),
+            message: format!("could not run {}: {e}", program.display()),
+        },
+        RunError::TimedOut => OrgError::SfFailed {
+            org: org.to_string(),
+            command: command.clone(),
+            message: format!(
+                "it did not answer within {} s and was stopped",
+                SF_TIMEOUT.as_secs()
+            ),
+        },
+    })?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let json = stdout
         .find('{')
@@ -262,6 +328,21 @@ mod tests {
             .hint()
             .unwrap()
             .contains("--instance-url https://x.my.salesforce.com"));
+    }
+
+    #[test]
+    fn a_hanging_sf_is_stopped() {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "sleep 5"]);
+        assert!(matches!(
+            output_within(cmd, Duration::from_millis(200)),
+            Err(RunError::TimedOut)
+        ));
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "echo hi; echo err >&2"]);
+        let out = output_within(cmd, Duration::from_secs(5)).ok().unwrap();
+        assert_eq!(out.stdout, b"hi\n");
+        assert_eq!(out.stderr, b"err\n");
     }
 
     #[test]

@@ -527,3 +527,41 @@ fn every_request_has_a_timeout() {
     assert_eq!(org.query("SELECT Id FROM User").unwrap().total_size, 0);
     assert_eq!(m.count("query"), 2);
 }
+
+#[test]
+fn list_and_read_metadata() {
+    let m = Mock::start();
+    m.on(
+        SOAP,
+        "listMetadata",
+        vec![soap(200, envelope("<listMetadataResponse><result><createdById>005A</createdById><fileName>profiles/Admin.profile</fileName><fullName>Admin</fullName><id>00eA</id><lastModifiedDate>1970-01-01T00:00:00.000Z</lastModifiedDate><manageableState>unmanaged</manageableState><namespacePrefix/><type>Profile</type></result></listMetadataResponse>"))],
+    );
+    m.on(
+        SOAP,
+        "readMetadata",
+        vec![soap(200, envelope(r#"<readMetadataResponse><result><records xsi:type="PermissionSet"><fullName>Integration_PS</fullName><label>Integration PS</label><userPermissions><enabled>true</enabled><name>ApiEnabled</name></userPermissions></records><records xsi:nil="true"/></result></readMetadataResponse>"#))],
+    );
+    let (org, _) = token_org(&m.url);
+    let listed = org.list_metadata(&[("Profile", None)]).unwrap();
+    assert_eq!(listed[0].full_name, "Admin");
+    assert_eq!(listed[0].namespace_prefix, None);
+    let req = m
+        .requests()
+        .into_iter()
+        .find(|r| r.body.contains("listMetadata"))
+        .unwrap();
+    assert!(req.body.contains("<met:queries><met:type>Profile</met:type></met:queries><met:asOfVersion>63.0</met:asOfVersion>"));
+    let docs = org
+        .read_metadata("PermissionSet", &["Integration_PS", "Missing"])
+        .unwrap();
+    assert_eq!(docs.len(), 1, "the nil record is left out");
+    assert_eq!(docs[0].root.name, "PermissionSet");
+    assert_eq!(docs[0].root.child_text("label"), Some("Integration PS"));
+    let req = m
+        .requests()
+        .into_iter()
+        .find(|r| r.body.contains("readMetadata"))
+        .unwrap();
+    assert!(req.body.contains("<met:type>PermissionSet</met:type><met:fullNames>Integration_PS</met:fullNames><met:fullNames>Missing</met:fullNames>"));
+    assert!(req.body.contains("<met:SessionHeader><met:sessionId>"));
+}
