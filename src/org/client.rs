@@ -110,7 +110,7 @@ pub fn connect_with_clock(
 ) -> Result<Org, OrgError> {
     let transport = Transport::new(opts.request_timeout);
     let session = match target {
-        Target::Local => local::start()?,
+        Target::Local => local::start(opts.project_dir.as_deref())?,
         Target::SfCli { name } => {
             let (display, token) = sfcli::login(&opts.sf_program, name)?;
             Session {

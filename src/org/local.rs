@@ -7,7 +7,7 @@ use super::error::OrgError;
 
 /// Starts the local org emulator. Until the emulator (issue 3) is merged
 /// into this build, `local` reports that it is unavailable.
-pub fn start() -> Result<Session, OrgError> {
+pub fn start(_project_dir: Option<&std::path::Path>) -> Result<Session, OrgError> {
     Err(OrgError::Local {
         reason: "this build of sfprov has no org emulator yet".into(),
     })

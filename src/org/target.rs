@@ -258,6 +258,9 @@ pub struct ConnectOptions {
     pub request_timeout: Duration,
     /// The `sf` program (default `sf`, found on PATH).
     pub sf_program: PathBuf,
+    /// Where `local` keeps its org (`.sfprov/local-org/` below it); `None`
+    /// is the current directory.
+    pub project_dir: Option<PathBuf>,
 }
 
 impl Default for ConnectOptions {
@@ -266,6 +269,7 @@ impl Default for ConnectOptions {
             api_version: None,
             request_timeout: Duration::from_secs(120),
             sf_program: PathBuf::from("sf"),
+            project_dir: None,
         }
     }
 }

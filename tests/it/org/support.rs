@@ -22,6 +22,7 @@ pub fn options() -> ConnectOptions {
         api_version: Some("63.0".into()),
         request_timeout: Duration::from_secs(5),
         sf_program: PathBuf::from("/nonexistent/sf"),
+        project_dir: None,
     }
 }
 
@@ -40,6 +41,11 @@ pub fn token_org(url: &str) -> (Org, FakeClock) {
 /// `org auth show-access-token` answers with TOKEN, then TOKEN2 on later
 /// calls (a refresh). Calls are appended to `dir/sf-calls.log`.
 pub fn fake_sf(dir: &Path, display: &str) -> PathBuf {
+    fake_sf_with(dir, display, TOKEN, TOKEN2)
+}
+
+/// [`fake_sf`] handing out `first`, then `second` (e.g. emulator tokens).
+pub fn fake_sf_with(dir: &Path, display: &str, first: &str, second: &str) -> PathBuf {
     let path = dir.join("sf");
     let script = format!(
         r#"#!/bin/sh
@@ -51,7 +57,7 @@ case "$*" in
 EOF
     ;;
   *"show-access-token"*)
-    if [ -f "{dir}/sf-token-used" ]; then tok="{TOKEN2}"; else tok="{TOKEN}"; touch "{dir}/sf-token-used"; fi
+    if [ -f "{dir}/sf-token-used" ]; then tok="{second}"; else tok="{first}"; touch "{dir}/sf-token-used"; fi
     printf '{{"status":0,"result":{{"accessToken":"%s","username":"admin@acme.test"}}}}\n' "$tok"
     ;;
   *) echo '{{"status":1,"name":"UnknownCommand","message":"unknown"}}'; exit 1 ;;
