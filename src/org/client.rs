@@ -144,7 +144,7 @@ pub fn connect_with_clock(
         },
         Target::Jwt(j) => {
             let login = JwtLogin::new(j.clone())?;
-            let granted = login.grant(&transport, 2)?;
+            let granted = login.grant(&transport, 2, &*clock)?;
             Session {
                 label: j.username.clone(),
                 kind: "JWT bearer",
@@ -384,7 +384,7 @@ impl Org {
             Refresh::SfCli { program, name } => {
                 sfcli::access_token(program, name, Some(&self.instance_url))?
             }
-            Refresh::Jwt(login) => login.grant(&self.transport, 2)?.access_token,
+            Refresh::Jwt(login) => login.grant(&self.transport, 2, &*self.clock)?.access_token,
             Refresh::Local(mint) => mint()?,
         };
         *self.token.lock().expect("token lock") = fresh;

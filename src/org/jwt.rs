@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::OrgError;
 use super::http::{Body, Request, Transport, TransportError};
+use super::retry::Clock;
 use super::target::JwtTarget;
 use crate::secret::Secret;
 
@@ -107,7 +108,12 @@ impl JwtLogin {
 
     /// Mints a token: one request, retried on dropped connections and 5xx
     /// (asking for a token twice is harmless).
-    pub fn grant(&self, transport: &Transport, retries: u32) -> Result<Granted, OrgError> {
+    pub fn grant(
+        &self,
+        transport: &Transport,
+        retries: u32,
+        clock: &dyn Clock,
+    ) -> Result<Granted, OrgError> {
         let mut attempt = 0;
         loop {
             let req = self.request()?;
@@ -133,7 +139,7 @@ impl JwtLogin {
                 }
             }
             attempt += 1;
-            std::thread::sleep(std::time::Duration::from_millis(200 << attempt.min(4)));
+            clock.sleep(std::time::Duration::from_millis(200 << attempt.min(4)));
         }
     }
 

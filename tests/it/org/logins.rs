@@ -390,3 +390,24 @@ fn no_secret_in_errors_debug_or_log() {
         "the log records requests"
     );
 }
+
+#[test]
+fn jwt_token_endpoint_outage_is_retried() {
+    let m = Mock::start();
+    m.on(
+        "/services/oauth2/token",
+        "",
+        vec![json(503, "<html>down</html>"), granted(&m.url, TOKEN)],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _, _) = rsa_key_and_cert(dir.path());
+    let clock = FakeClock::default();
+    let org =
+        connect_with_clock(&jwt_target(&m, key), &options(), Arc::new(clock.clone())).unwrap();
+    assert_eq!(
+        org.identity().org_id.as_deref(),
+        Some("00DTESTORG000001AAA")
+    );
+    assert_eq!(m.count("/services/oauth2/token"), 2);
+    assert_eq!(clock.sleeps().len(), 1);
+}
