@@ -61,7 +61,8 @@ pub fn host_of(url: &str) -> String {
         .unwrap_or_else(|| url.to_string())
 }
 
-#[derive(Debug, Clone)]
+/// No Debug: bodies carry session ids and JWT assertions.
+#[derive(Clone)]
 pub enum Body {
     Empty,
     /// A body with its content type (SOAP XML, JSON).
