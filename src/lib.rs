@@ -5,6 +5,10 @@
 
 pub mod catalog;
 pub mod diag;
+pub mod fmt;
+pub mod fsutil;
+pub mod generate;
 pub mod metadata;
+pub mod render;
 pub mod spec;
 pub mod templates;
