@@ -55,3 +55,72 @@ impl Template {
             .unwrap_or_else(|| self.source.to_string())
     }
 }
+
+/// The starter `sfprov.toml` that `sfprov init --template NAME` writes: the
+/// template reference plus the user's identity, to be edited.
+pub fn starter_spec(t: &Template) -> String {
+    let first = match t.name {
+        "zendesk" => "Zendesk",
+        "classy" => "Classy",
+        "salesscreen" => "SalesScreen",
+        _ => "API",
+    };
+    let alias: String = first
+        .to_ascii_lowercase()
+        .chars()
+        .take(5)
+        .collect::<String>()
+        + "int";
+    format!(
+        "# sfprov.toml: {description}.\n\
+# Starts from the built-in template `{name}` (`sfprov templates` lists them).\n\
+# Any table or key here overrides the template's; `sfprov generate` writes the metadata.\n\
+api_version = \"63.0\"\n\
+template = \"{name}\"\n\
+\n\
+[user]\n\
+# The username must look like an email address and be unique across all Salesforce orgs.\n\
+username = \"{lower}.integration@example.com\"\n\
+email = \"salesforce-admins@example.com\"\n\
+first_name = \"{first}\"\n\
+last_name = \"Integration\"\n\
+alias = \"{alias}\"\n\
+time_zone = \"America/Los_Angeles\"\n\
+locale = \"en_US\"\n",
+        description = t.description(),
+        name = t.name,
+        lower = first.to_ascii_lowercase(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_sorted_unique_and_have_descriptions() {
+        let names: Vec<&str> = all().iter().map(|t| t.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+        for t in all() {
+            assert!(t
+                .text
+                .contains(&format!("description = \"{}\"", t.description())));
+            assert!(get(t.name).is_some());
+        }
+    }
+
+    #[test]
+    fn starter_specs_load() {
+        for t in all() {
+            let text = starter_spec(t);
+            let loaded = crate::spec::load_str("sfprov.toml", &text)
+                .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+            let user = loaded.desired.user.unwrap();
+            assert!(user.username.unwrap().ends_with("@example.com"));
+            assert!(user.alias.unwrap().len() <= 8);
+        }
+    }
+}

@@ -138,3 +138,31 @@ pub fn reindent(doc: &Document<'_>) -> Vec<u8> {
     el(&mut out, &doc.root, 0);
     out.into_bytes()
 }
+
+/// A command running the built `sfprov` binary in `dir`, with HOME and the
+/// sf CLI's variables pointing into the sandbox.
+pub fn sfprov(dir: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sfprov"));
+    c.current_dir(dir)
+        .env("HOME", dir)
+        .env_remove("SF_TARGET_ORG")
+        .env_remove("SF_ACCESS_TOKEN")
+        .env("NO_COLOR", "1");
+    c
+}
+
+/// Exit code, stdout and stderr of a finished command.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(mut c: std::process::Command) -> Run {
+    let out = c.output().expect("runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}

@@ -1,5 +1,7 @@
 //! Integration tests: one binary (see tests/README.md).
 
+mod cli;
 mod common;
 mod corpus;
+mod golden;
 mod org;
