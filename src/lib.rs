@@ -3,4 +3,5 @@
 //! command line and render outcomes. Data path: spec -> desired metadata ->
 //! generate (files) | plan (diff against an org) -> apply.
 
+pub mod emulator;
 pub mod metadata;
