@@ -3,5 +3,13 @@
 //! command line and render outcomes. Data path: spec -> desired metadata ->
 //! generate (files) | plan (diff against an org) -> apply.
 
+pub mod catalog;
+pub mod diag;
 pub mod emulator;
+pub mod fmt;
+pub mod fsutil;
+pub mod generate;
 pub mod metadata;
+pub mod render;
+pub mod spec;
+pub mod templates;

@@ -58,12 +58,8 @@ fn sort_key<'e>(ty: &'static TypeSchema, child: &'e Element<'_>) -> SortKey<'e> 
                 Key::Single | Key::Ordered => ["", ""],
                 Key::Text => [child.text_value().unwrap_or(""), ""],
                 Key::Fields(names) => {
-                    let get = |i: usize| {
-                        names
-                            .get(i)
-                            .and_then(|n| child.child_text(n))
-                            .unwrap_or("")
-                    };
+                    let get =
+                        |i: usize| names.get(i).and_then(|n| child.child_text(n)).unwrap_or("");
                     [get(0), get(1)]
                 }
             };
@@ -103,7 +99,8 @@ fn sort_children(children: &mut Vec<Element<'_>>, ty: &'static TypeSchema) {
     // Stable: equal keys (ordered lists, duplicates) keep their relative order.
     perm.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
     drop(keys);
-    let mut slots: Vec<Option<Element<'_>>> = std::mem::take(children).into_iter().map(Some).collect();
+    let mut slots: Vec<Option<Element<'_>>> =
+        std::mem::take(children).into_iter().map(Some).collect();
     children.extend(perm.into_iter().filter_map(|i| slots[i as usize].take()));
 }
 

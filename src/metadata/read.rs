@@ -42,8 +42,14 @@ pub fn line_col(input: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(input.len());
     let before = &input.as_bytes()[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, column)
 }
 
@@ -80,9 +86,9 @@ pub fn parse(input: &str) -> Result<Document<'_>, ParseError> {
 
     loop {
         let offset = reader.buffer_position() as usize;
-        let event = reader.read_event().map_err(|e| {
-            ParseError::at(input, reader.error_position() as usize, e.to_string())
-        })?;
+        let event = reader
+            .read_event()
+            .map_err(|e| ParseError::at(input, reader.error_position() as usize, e.to_string()))?;
         match event {
             Event::Decl(_) => {}
             Event::Start(start) => {
@@ -135,24 +141,40 @@ pub fn parse(input: &str) -> Result<Document<'_>, ParseError> {
                     if text.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    return Err(ParseError::at(input, offset, "text outside the root element"));
+                    return Err(ParseError::at(
+                        input,
+                        offset,
+                        "text outside the root element",
+                    ));
                 };
                 let text = text
                     .unescape()
                     .map_err(|e| ParseError::at(input, offset, e.to_string()))?;
-                append_text(open_text(&mut open.text, &mut open.text_offset, offset), text);
-                if !open.children.is_empty() && !open.text.as_deref().unwrap_or("").trim().is_empty() {
+                append_text(
+                    open_text(&mut open.text, &mut open.text_offset, offset),
+                    text,
+                );
+                if !open.children.is_empty()
+                    && !open.text.as_deref().unwrap_or("").trim().is_empty()
+                {
                     return Err(mixed(input, offset, &open.element.name));
                 }
             }
             Event::CData(cdata) => {
                 let Some(open) = stack.last_mut() else {
-                    return Err(ParseError::at(input, offset, "CDATA outside the root element"));
+                    return Err(ParseError::at(
+                        input,
+                        offset,
+                        "CDATA outside the root element",
+                    ));
                 };
                 let text = cdata
                     .decode()
                     .map_err(|e| ParseError::at(input, offset, e.to_string()))?;
-                append_text(open_text(&mut open.text, &mut open.text_offset, offset), text);
+                append_text(
+                    open_text(&mut open.text, &mut open.text_offset, offset),
+                    text,
+                );
                 if !open.children.is_empty() {
                     return Err(mixed(input, offset, &open.element.name));
                 }
@@ -168,7 +190,11 @@ pub fn parse(input: &str) -> Result<Document<'_>, ParseError> {
             }
             Event::End(_) => {
                 let Some(mut open) = stack.pop() else {
-                    return Err(ParseError::at(input, offset, "an end tag without a start tag"));
+                    return Err(ParseError::at(
+                        input,
+                        offset,
+                        "an end tag without a start tag",
+                    ));
                 };
                 open.element.content = if !open.children.is_empty() {
                     Content::Children(open.children)
@@ -269,7 +295,9 @@ fn element_from<'a>(
             .ok_or_else(|| ParseError::at(input, offset, "an attribute value is not UTF-8"))?;
         let value = match raw {
             Cow::Borrowed(raw) => quick_xml::escape::unescape(raw),
-            Cow::Owned(raw) => quick_xml::escape::unescape(&raw).map(|v| Cow::Owned(v.into_owned())),
+            Cow::Owned(raw) => {
+                quick_xml::escape::unescape(&raw).map(|v| Cow::Owned(v.into_owned()))
+            }
         }
         .map_err(|e| ParseError::at(input, offset, e.to_string()))?;
         element.push_attr(key, value);
@@ -287,6 +315,8 @@ fn reborrow<'a>(input: &'a str, part: &[u8]) -> Option<Cow<'a, str>> {
         let start = at - base;
         input.get(start..start + part.len()).map(Cow::Borrowed)
     } else {
-        std::str::from_utf8(part).ok().map(|s| Cow::Owned(s.to_owned()))
+        std::str::from_utf8(part)
+            .ok()
+            .map(|s| Cow::Owned(s.to_owned()))
     }
 }

@@ -50,7 +50,8 @@ fn comments_travel_with_their_element() {
 
 #[test]
 fn cdata_becomes_escaped_text() {
-    let input = format!("<PermissionSet {NS}><description><![CDATA[a < b]]></description></PermissionSet>");
+    let input =
+        format!("<PermissionSet {NS}><description><![CDATA[a < b]]></description></PermissionSet>");
     let out = String::from_utf8(canonical_bytes(input.as_bytes()).unwrap()).unwrap();
     assert!(out.contains("<description>a &lt; b</description>"), "{out}");
 }

@@ -75,12 +75,11 @@ fn shuffle_element(e: &mut Element<'_>, ty: Option<&'static TypeSchema>, rng: &m
         let j = rng.below(i + 1);
         perm.swap(i, j);
     }
-    let mut old: Vec<Option<Element<'_>>> = std::mem::take(children).into_iter().map(Some).collect();
+    let mut old: Vec<Option<Element<'_>>> =
+        std::mem::take(children).into_iter().map(Some).collect();
     // Ordered entries: put them back in original relative order into the
     // positions their group received.
-    let is_ordered = |el: &Element<'_>| {
-        matches!(ty.field(&el.name), Some((_, f)) if f.key == Key::Ordered && f.many)
-    };
+    let is_ordered = |el: &Element<'_>| matches!(ty.field(&el.name), Some((_, f)) if f.key == Key::Ordered && f.many);
     let mut out: Vec<Option<Element<'_>>> = perm.iter().map(|&i| old[i].take()).collect();
     let names: Vec<String> = out
         .iter()
@@ -111,7 +110,9 @@ fn shuffle_element(e: &mut Element<'_>, ty: Option<&'static TypeSchema>, rng: &m
 /// and no declaration, to prove the reader does not depend on layout.
 pub fn reindent(doc: &Document<'_>) -> Vec<u8> {
     fn esc(s: &str) -> String {
-        s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
     }
     fn el(out: &mut String, e: &Element<'_>, depth: usize) {
         out.push_str(&"\t".repeat(depth));
@@ -136,4 +137,32 @@ pub fn reindent(doc: &Document<'_>) -> Vec<u8> {
     let mut out = String::new();
     el(&mut out, &doc.root, 0);
     out.into_bytes()
+}
+
+/// A command running the built `sfprov` binary in `dir`, with HOME and the
+/// sf CLI's variables pointing into the sandbox.
+pub fn sfprov(dir: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sfprov"));
+    c.current_dir(dir)
+        .env("HOME", dir)
+        .env_remove("SF_TARGET_ORG")
+        .env_remove("SF_ACCESS_TOKEN")
+        .env("NO_COLOR", "1");
+    c
+}
+
+/// Exit code, stdout and stderr of a finished command.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(mut c: std::process::Command) -> Run {
+    let out = c.output().expect("runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
 }

@@ -1,4 +1,6 @@
 //! Integration tests: one binary (see tests/README.md).
 
+mod cli;
 mod common;
 mod corpus;
+mod golden;

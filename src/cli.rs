@@ -1,0 +1,84 @@
+//! Command-line definitions (clap). Only `main.rs` and `run.rs` see these types;
+//! the library takes its own option types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Provision the Salesforce user a third-party integration connects as.
+#[derive(Debug, Parser)]
+#[command(name = "sfprov", version, about, long_about = None)]
+pub struct Cli {
+    /// Show notes and unchanged files too.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the built-in integration templates.
+    Templates,
+    /// Write a starter sfprov.toml from a template.
+    Init(InitArgs),
+    /// Write the integration's metadata (profiles, permission sets, apps, settings).
+    Generate(GenerateArgs),
+    /// Rewrite metadata files in canonical form (what a retrieve writes).
+    Fmt(FmtArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Template to start from (see `sfprov templates`).
+    #[arg(long, short)]
+    pub template: String,
+    /// Where to write the spec.
+    #[arg(long, short, default_value = "sfprov.toml")]
+    pub out: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The spec to generate from.
+    #[arg(
+        long,
+        short,
+        default_value = "sfprov.toml",
+        conflicts_with = "template"
+    )]
+    pub spec: PathBuf,
+    /// Generate straight from a built-in template, without a spec file.
+    #[arg(long, short)]
+    pub template: Option<String>,
+    /// Output directory (the project root for source format).
+    #[arg(long, short, default_value = ".")]
+    pub out: PathBuf,
+    /// File layout.
+    #[arg(long, short, value_enum, default_value_t = FormatArg::Source)]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    /// force-app/main/default/... (sf project source format)
+    Source,
+    /// package.xml + profiles/X.profile ... (Metadata API format)
+    Mdapi,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Write nothing; list files that are not canonical and exit 1 if any.
+    #[arg(long)]
+    pub check: bool,
+    /// Files or directories (directories: every metadata file below them).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}

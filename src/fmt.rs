@@ -1,0 +1,131 @@
+//! `sfprov fmt`: rewrite metadata files in canonical form.
+//! Owns: finding metadata files under the given paths, checking or rewriting
+//! each (atomically, permissions kept), and reporting file by file.
+//! Does not: print (the CLI renders the report) or know the canonical rules
+//! (`metadata` does).
+
+use std::path::{Path, PathBuf};
+
+use crate::fsutil;
+use crate::metadata::{self, schema};
+
+/// What `fmt` did with one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Already canonical.
+    Unchanged,
+    /// Rewritten in canonical form.
+    Formatted,
+    /// Not canonical; `--check` wrote nothing.
+    WouldFormat,
+    /// Could not be read or parsed: the message says where.
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileResult {
+    pub path: PathBuf,
+    pub status: Status,
+}
+
+/// Options of one `fmt` run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    /// Write nothing; report files that are not canonical.
+    pub check: bool,
+}
+
+/// Why a path given to `fmt` could not be used at all.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read `{}`: {source}", path.display())]
+pub struct PathError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Formats (or checks) every metadata file under the given paths, in path order.
+pub fn run(opts: &Options) -> Result<Vec<FileResult>, PathError> {
+    let mut files = Vec::new();
+    for p in &opts.paths {
+        let meta = std::fs::metadata(p).map_err(|source| PathError {
+            path: p.clone(),
+            source,
+        })?;
+        if meta.is_dir() {
+            walk(p, &mut files).map_err(|source| PathError {
+                path: p.clone(),
+                source,
+            })?;
+        } else {
+            files.push(p.clone());
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files
+        .into_iter()
+        .map(|path| {
+            let status = one(&path, opts.check);
+            FileResult { path, status }
+        })
+        .collect())
+}
+
+/// Whether a file name is a metadata file `fmt` handles when walking a directory:
+/// a type in the schema registry (either format) or package.xml.
+pub fn is_metadata_file(name: &str) -> bool {
+    name == "package.xml" || schema::registry_for_file(name).is_some()
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ty = entry.file_type()?;
+        if ty.is_dir() {
+            if !name.starts_with('.') && name != "node_modules" && name != "target" {
+                walk(&entry.path(), out)?;
+            }
+        } else if ty.is_file() && is_metadata_file(&name) {
+            out.push(entry.path());
+        }
+    }
+    Ok(())
+}
+
+fn one(path: &Path, check: bool) -> Status {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return Status::Failed(format!("cannot read: {e}")),
+    };
+    let failed = |e: metadata::ParseError| {
+        Status::Failed(format!(
+            "{}:{}:{}: {}",
+            path.display(),
+            e.line,
+            e.column,
+            e.message
+        ))
+    };
+    match metadata::is_canonical(&bytes) {
+        Err(e) => return failed(e),
+        Ok(true) => return Status::Unchanged,
+        Ok(false) if check => return Status::WouldFormat,
+        Ok(false) => {}
+    }
+    let text = match metadata::read::utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => return failed(e),
+    };
+    let mut doc = match metadata::parse(text) {
+        Ok(d) => d,
+        Err(e) => return failed(e),
+    };
+    match fsutil::write_with(path, |w| metadata::write_canonical(&mut doc, w)) {
+        Ok(()) => Status::Formatted,
+        Err(e) => Status::Failed(e.to_string()),
+    }
+}

@@ -1,0 +1,142 @@
+//! `sfprov generate`: the desired state as metadata files for git.
+//! Owns: choosing components and paths (source or mdapi format), package.xml,
+//! sfdx-project.json, and writing the tree atomically and deterministically.
+//! Does not: decide what is desired (spec) or build XML by hand (the metadata
+//! writer serializes every file).
+
+mod components;
+
+use std::path::{Path, PathBuf};
+
+use crate::fsutil;
+use crate::metadata::schema::registry_for_type;
+use crate::metadata::{self, package, Document};
+use crate::spec::Desired;
+
+/// The two project layouts Salesforce tools use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `force-app/main/default/<dir>/<Name>.<suffix>-meta.xml` (sf project).
+    Source,
+    /// `<dir>/<Name>.<suffix>` plus `package.xml` (Metadata API zip layout).
+    Mdapi,
+}
+
+/// The root of source-format metadata inside a project.
+pub const SOURCE_ROOT: &str = "force-app/main/default";
+
+/// One file to write: its path relative to the output directory and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+    /// Package.xml type and member, or `None` for package.xml / sfdx-project.json.
+    pub component: Option<(&'static str, String)>,
+}
+
+/// The files of a desired state, sorted by path. Pure: same input, same bytes.
+pub fn render(desired: &Desired, format: Format) -> Vec<GeneratedFile> {
+    let mut docs: Vec<(&'static str, String, Document<'static>)> = Vec::new();
+    for (name, a) in &desired.profiles {
+        docs.push(("Profile", name.clone(), components::profile(a)));
+    }
+    for (name, a) in &desired.permission_sets {
+        docs.push(("PermissionSet", name.clone(), components::permission_set(a)));
+    }
+    for (name, app) in &desired.connected_apps {
+        docs.push(("ConnectedApp", name.clone(), components::connected_app(app)));
+    }
+    for (name, app) in &desired.external_client_apps {
+        docs.extend(components::external_client_app(name, app));
+    }
+    for (member, doc) in components::settings(&desired.settings) {
+        docs.push(("Settings", member.to_string(), doc));
+    }
+    let source = format == Format::Source;
+    let mut files: Vec<GeneratedFile> = docs
+        .into_iter()
+        .map(|(ty, member, mut doc)| {
+            let entry = registry_for_type(ty).expect("generated types are in the registry");
+            let rel = entry.file_path(&member, source);
+            let path = if source {
+                format!("{SOURCE_ROOT}/{rel}")
+            } else {
+                rel
+            };
+            GeneratedFile {
+                path,
+                bytes: metadata::to_canonical_bytes(&mut doc),
+                component: Some((ty, member)),
+            }
+        })
+        .collect();
+    if format == Format::Mdapi {
+        let manifest = package::manifest(
+            files
+                .iter()
+                .filter_map(|f| f.component.as_ref().map(|(t, m)| (*t, m.as_str()))),
+            &desired.api_version,
+        );
+        files.push(GeneratedFile {
+            path: "package.xml".into(),
+            bytes: metadata::write::to_bytes(&manifest),
+            component: None,
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// The sfdx-project.json a source-format tree needs when the directory has none.
+pub fn sfdx_project(api_version: &str) -> GeneratedFile {
+    let text = format!(
+        "{{\n  \"packageDirectories\": [\n    {{\n      \"path\": \"force-app\",\n      \"default\": true\n    }}\n  ],\n  \"name\": \"sfprov\",\n  \"namespace\": \"\",\n  \"sourceApiVersion\": \"{api_version}\"\n}}\n"
+    );
+    GeneratedFile {
+        path: "sfdx-project.json".into(),
+        bytes: text.into_bytes(),
+        component: None,
+    }
+}
+
+/// What writing a tree did, file by file.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct WriteReport {
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: Vec<String>,
+}
+
+/// Writes files under `out`, each atomically (temp file + rename), leaving
+/// files whose bytes are already right untouched. For source format, adds
+/// sfdx-project.json when absent.
+pub fn write_tree(
+    out: &Path,
+    files: &[GeneratedFile],
+    format: Format,
+    api_version: &str,
+) -> Result<WriteReport, fsutil::WriteError> {
+    let mut all: Vec<GeneratedFile> = files.to_vec();
+    if format == Format::Source && !out.join("sfdx-project.json").exists() {
+        all.push(sfdx_project(api_version));
+    }
+    let mut report = WriteReport::default();
+    for f in &all {
+        let path: PathBuf = out.join(&f.path);
+        match std::fs::read(&path) {
+            Ok(existing) if existing == f.bytes => report.unchanged.push(f.path.clone()),
+            Ok(_) => {
+                fsutil::write_atomic(&path, &f.bytes)?;
+                report.updated.push(f.path.clone());
+            }
+            Err(_) => {
+                fsutil::write_atomic(&path, &f.bytes)?;
+                report.created.push(f.path.clone());
+            }
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests;

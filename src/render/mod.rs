@@ -1,0 +1,99 @@
+//! Human views of sfprov's values: diagnostics, error chains, generate and fmt
+//! reports. Owns: wording and layout of what users read on a terminal.
+//! Does not: decide anything; it reads values and returns text.
+
+use std::fmt::Write as _;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::fmt::{FileResult, Status};
+use crate::generate::WriteReport;
+
+/// Diagnostics as text, errors first; notes only when `verbose`.
+pub fn diagnostics(diags: &[Diagnostic], verbose: bool) -> String {
+    let mut sorted: Vec<&Diagnostic> = diags
+        .iter()
+        .filter(|d| verbose || d.severity != Severity::Note)
+        .collect();
+    sorted.sort_by_key(|d| d.severity);
+    let mut out = String::new();
+    for d in sorted {
+        let _ = writeln!(out, "{d}");
+    }
+    out
+}
+
+/// An error and its causes, one `caused by:` line each.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = format!("error: {e}");
+    let mut source = e.source();
+    while let Some(s) = source {
+        let _ = write!(out, "\n  caused by: {s}");
+        source = s.source();
+    }
+    out
+}
+
+/// Files `generate` created or updated, one per line (stdout: the product).
+pub fn written_files(r: &WriteReport, verbose: bool) -> String {
+    let mut out = String::new();
+    for p in &r.created {
+        let _ = writeln!(out, "created {p}");
+    }
+    for p in &r.updated {
+        let _ = writeln!(out, "updated {p}");
+    }
+    if verbose {
+        for p in &r.unchanged {
+            let _ = writeln!(out, "unchanged {p}");
+        }
+    }
+    out
+}
+
+/// One summary line for stderr.
+pub fn generate_summary(r: &WriteReport, out_dir: &str) -> String {
+    format!(
+        "{} created, {} updated, {} unchanged in {out_dir}",
+        r.created.len(),
+        r.updated.len(),
+        r.unchanged.len()
+    )
+}
+
+/// `fmt` results: the files that are (or were) not canonical, and failures.
+/// Returns (stdout text, stderr text).
+pub fn fmt_results(results: &[FileResult], check: bool) -> (String, String) {
+    let mut out = String::new();
+    let mut err = String::new();
+    let (mut changed, mut failed) = (0, 0);
+    for r in results {
+        match &r.status {
+            Status::Unchanged => {}
+            Status::Formatted | Status::WouldFormat => {
+                changed += 1;
+                let _ = writeln!(out, "{}", r.path.display());
+            }
+            Status::Failed(msg) => {
+                failed += 1;
+                let _ = writeln!(
+                    err,
+                    "error: cannot format {}\n  caused by: {msg}",
+                    r.path.display()
+                );
+            }
+        }
+    }
+    let verb = if check { "not canonical" } else { "formatted" };
+    let _ = writeln!(
+        err,
+        "{} files checked, {changed} {verb}, {failed} failed",
+        results.len()
+    );
+    if check && changed > 0 {
+        let _ = writeln!(
+            err,
+            "hint: run `sfprov fmt` on these paths to rewrite them in canonical form"
+        );
+    }
+    (out, err)
+}

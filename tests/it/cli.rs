@@ -1,0 +1,286 @@
+//! The built binary, as a new user runs it: templates, init, generate, fmt.
+
+use std::path::Path;
+
+use crate::common::{corpus_files, reindent, root, run, sfprov, shuffle, Rng};
+
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out)
+            } else {
+                out.push(p.strip_prefix(base).unwrap().to_string_lossy().into_owned())
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn templates_lists_every_template_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run({
+        let mut c = sfprov(dir.path());
+        c.arg("templates");
+        c
+    });
+    assert_eq!(r.code, 0);
+    let names: Vec<&str> = r
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["classy", "integration-user", "salesscreen", "zendesk"]
+    );
+    assert!(r.stderr.contains("sfprov init --template"));
+}
+
+#[test]
+fn init_then_generate_both_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut c = sfprov(d);
+    c.args(["init", "--template", "zendesk"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "created sfprov.toml\n");
+    // init refuses to overwrite.
+    let mut c = sfprov(d);
+    c.args(["init", "--template", "classy"]);
+    let r = run(c);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("already exists") && r.stderr.contains("--force"),
+        "{}",
+        r.stderr
+    );
+
+    let mut c = sfprov(d);
+    c.args(["generate"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r
+        .stdout
+        .contains("created force-app/main/default/profiles/Zendesk Integration.profile-meta.xml"));
+    assert!(r.stderr.contains("no file is written"), "{}", r.stderr);
+    // Same spec, same files: the second run changes nothing and says so.
+    let mut c = sfprov(d);
+    c.args(["generate"]);
+    let r = run(c);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""));
+    assert!(
+        r.stderr.contains("0 created, 0 updated, 4 unchanged"),
+        "{}",
+        r.stderr
+    );
+
+    let mut c = sfprov(d);
+    c.args(["generate", "--format", "mdapi", "--out", "mdapi"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        files_under(&d.join("mdapi")),
+        [
+            "package.xml",
+            "permissionsets/Zendesk_Integration.permissionset",
+            "profiles/Zendesk Integration.profile",
+            "settings/Event.settings",
+            "settings/Security.settings"
+        ]
+    );
+}
+
+#[test]
+fn generate_straight_from_a_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = sfprov(dir.path());
+    c.args(["generate", "--template", "classy", "--out", "out"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(dir
+        .path()
+        .join("out/force-app/main/default/permissionsets/Classy_Integration.permissionset-meta.xml")
+        .exists());
+    assert!(dir.path().join("out/sfdx-project.json").exists());
+}
+
+#[test]
+fn a_bad_spec_writes_nothing_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("sfprov.toml"),
+        "template = \"zendesk\"\n\n[permission_sets.Zendesk_Integration]\nsystem.ApiEnabeld = { why = \"x\" }\nfields.\"Case.Status\" = { access = \"edit\", why = \"x\" }\n",
+    )
+    .unwrap();
+    let mut c = sfprov(d);
+    c.args(["generate", "--out", "out"]);
+    let r = run(c);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr
+            .contains("error: unknown system permission `ApiEnabeld`"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("--> sfprov.toml:4:8"), "{}", r.stderr);
+    assert!(r.stderr.contains("hint: did you mean `ApiEnabled`?"));
+    assert!(r.stderr.contains("--> sfprov.toml:5:8"), "{}", r.stderr);
+    assert!(r
+        .stderr
+        .contains("the spec has 2 errors; nothing was written"));
+    assert!(!d.join("out").exists());
+    assert!(!r.stderr.contains("panicked"));
+}
+
+#[test]
+fn missing_spec_and_unknown_template_have_hints() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = sfprov(dir.path());
+    c.arg("generate");
+    let r = run(c);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("no spec at `sfprov.toml`")
+            && r.stderr.contains("sfprov init --template"),
+        "{}",
+        r.stderr
+    );
+    let mut c = sfprov(dir.path());
+    c.args(["init", "--template", "zendsk"]);
+    let r = run(c);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("did you mean `zendesk`?"), "{}", r.stderr);
+}
+
+/// Issue 2, point 3: on the real corpus `fmt --check` passes 81 files and flags
+/// toronto Admin; `fmt` then makes the whole corpus canonical.
+#[test]
+fn fmt_check_and_fmt_on_the_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    copy_dir(&root().join("tests/corpus"), &corpus);
+    let mut c = sfprov(dir.path());
+    c.args(["fmt", "--check", "corpus"]);
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stdout.trim(),
+        Path::new("corpus/toronto/profiles/Admin.profile-meta.xml")
+            .display()
+            .to_string()
+    );
+    assert!(
+        r.stderr
+            .contains("82 files checked, 1 not canonical, 0 failed"),
+        "{}",
+        r.stderr
+    );
+    let admin = corpus.join("toronto/profiles/Admin.profile-meta.xml");
+    let before = std::fs::read(&admin).unwrap();
+
+    let mut c = sfprov(dir.path());
+    c.args(["fmt", "corpus"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("82 files checked, 1 formatted, 0 failed"),
+        "{}",
+        r.stderr
+    );
+    assert_ne!(std::fs::read(&admin).unwrap(), before);
+    assert_eq!(
+        std::fs::read(&admin).unwrap(),
+        sfprov::metadata::canonical_bytes(&before).unwrap()
+    );
+
+    let mut c = sfprov(dir.path());
+    c.args(["fmt", "--check", "corpus"]);
+    assert_eq!(run(c).code, 0);
+}
+
+/// Every corpus file shuffled and re-indented: `fmt` gives the original back.
+#[test]
+fn fmt_restores_shuffled_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = corpus_files();
+    let mut expected = Vec::new();
+    for (i, path) in files.iter().enumerate() {
+        let bytes = std::fs::read(path).unwrap();
+        let mut doc = sfprov::metadata::parse(std::str::from_utf8(&bytes).unwrap()).unwrap();
+        shuffle(&mut doc, &mut Rng::new(42 + i as u64));
+        let name = path.file_name().unwrap();
+        let target = dir.path().join(format!("{i:02}")).join(name);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(&target, reindent(&doc)).unwrap();
+        expected.push((
+            target,
+            sfprov::metadata::canonical_bytes(&bytes).unwrap(),
+            bytes,
+        ));
+    }
+    let mut c = sfprov(dir.path());
+    c.args(["fmt", "."]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut identical = 0;
+    for (target, canonical, original) in expected {
+        let got = std::fs::read(&target).unwrap();
+        assert!(got == canonical, "{}", target.display());
+        identical += usize::from(got == original);
+    }
+    assert_eq!(
+        identical, 81,
+        "all but toronto Admin come back byte for byte"
+    );
+}
+
+#[test]
+fn fmt_reports_malformed_files_and_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("Bad.permissionset-meta.xml");
+    std::fs::write(
+        &bad,
+        "<PermissionSet>\n  <label>x</lable>\n</PermissionSet>\n",
+    )
+    .unwrap();
+    let mut c = sfprov(dir.path());
+    c.args(["fmt", "."]);
+    let r = run(c);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("Bad.permissionset-meta.xml:2:"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(&bad).unwrap(),
+        "<PermissionSet>\n  <label>x</lable>\n</PermissionSet>\n"
+    );
+    let mut c = sfprov(dir.path());
+    c.args(["fmt", "nope"]);
+    let r = run(c);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("cannot read `nope`"), "{}", r.stderr);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let t = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &t);
+        } else {
+            std::fs::copy(&p, &t).unwrap();
+        }
+    }
+}
