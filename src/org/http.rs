@@ -35,7 +35,7 @@ pub fn check_url(url: &str) -> Result<String, OrgError> {
             })
         }
     }
-    if parsed.host_str().map_or(true, str::is_empty) {
+    if parsed.host_str().is_none_or(str::is_empty) {
         return Err(OrgError::BadUrl {
             url: url.to_string(),
             reason: "no host".into(),

@@ -248,7 +248,7 @@ impl Org {
             })?;
             let result = self.single_result("readMetadata", &n)?;
             for rec in result.all("records") {
-                if rec.nil || rec.text_of("fullName").map_or(true, str::is_empty) {
+                if rec.nil || rec.text_of("fullName").is_none_or(str::is_empty) {
                     continue;
                 }
                 out.push(types::record_to_document(rec, type_name));

@@ -1,0 +1,362 @@
+//! Profile and PermissionSet access rules, as Salesforce applies them.
+//! Owns: overlaying a deployed Profile on the stored one, normalizing stored
+//! access to grants only, checking references and permission grants (with
+//! Salesforce's exact problem strings), merging Settings, and cutting a
+//! Profile down to what a retrieve names.
+//! Does not: read zips or build responses.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::state::{str_field, OrgState};
+use crate::metadata::schema::{self, Key, TypeSchema};
+use crate::metadata::{Content, Element};
+
+type El = Element<'static>;
+
+/// The key values of a repeated entry (`fieldPermissions` -> its `field`).
+fn entry_key(ty: &TypeSchema, e: &El) -> Option<Vec<String>> {
+    match ty.field(&e.name)?.1.key {
+        Key::Fields(names) => Some(
+            names
+                .iter()
+                .map(|n| e.child_text(n).unwrap_or("").to_string())
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Profile deploy: entries the file names replace (field by field) the stored
+/// ones; everything the file does not mention stays as it was.
+pub fn overlay(old: &mut El, new: &Element<'_>) {
+    let ty = schema::type_named("Profile").expect("Profile is in the schema table");
+    let mut replaced_groups: BTreeSet<String> = BTreeSet::new();
+    for c in new.children() {
+        let c = c.clone().into_owned();
+        let field = ty.field(&c.name).map(|(_, f)| f);
+        let olds = old.children_mut();
+        match field.map(|f| (f.many, f.key)) {
+            Some((true, Key::Fields(_))) => {
+                let key = entry_key(ty, &c);
+                match olds
+                    .iter_mut()
+                    .find(|o| o.name == c.name && entry_key(ty, o) == key)
+                {
+                    Some(o) => {
+                        for part in c.children() {
+                            let kids = o.children_mut();
+                            match kids.iter_mut().find(|k| k.name == part.name) {
+                                Some(k) => *k = part.clone(),
+                                None => kids.push(part.clone()),
+                            }
+                        }
+                    }
+                    None => olds.push(c),
+                }
+            }
+            Some((true, _)) => {
+                // Ordered or text lists (loginIpRanges): the file's list wins.
+                if replaced_groups.insert(c.name.to_string()) {
+                    olds.retain(|o| o.name != c.name);
+                }
+                olds.push(c);
+            }
+            _ => {
+                olds.retain(|o| o.name != c.name);
+                olds.push(c);
+            }
+        }
+    }
+}
+
+fn is_true(e: &El, name: &str) -> bool {
+    e.child_text(name) == Some("true")
+}
+
+/// Keeps grants only: a disabled permission or an all-false entry is the
+/// same as no entry in Salesforce's storage.
+pub fn normalize(root: &mut El) {
+    root.children_mut().retain(|c| match c.name.as_ref() {
+        "userPermissions" | "pageAccesses" | "classAccesses" | "customPermissions"
+        | "flowAccesses" => is_true(c, "enabled"),
+        "objectPermissions" => [
+            "allowCreate",
+            "allowDelete",
+            "allowEdit",
+            "allowRead",
+            "modifyAllRecords",
+            "viewAllRecords",
+        ]
+        .iter()
+        .any(|f| is_true(c, f)),
+        "fieldPermissions" => is_true(c, "readable") || is_true(c, "editable"),
+        _ => true,
+    });
+}
+
+fn entries<'e>(root: &'e El, name: &'e str) -> impl Iterator<Item = &'e El> + 'e {
+    root.children().iter().filter(move |c| c.name == name)
+}
+
+/// The full name of an ApexPage/ApexClass row (`Zendesk__ZendeskOAuth`).
+fn full_name(r: &serde_json::Map<String, Value>) -> String {
+    match r.get("NamespacePrefix").and_then(Value::as_str) {
+        Some(ns) if !ns.is_empty() => format!("{ns}__{}", str_field(r, "Name")),
+        _ => str_field(r, "Name").to_string(),
+    }
+}
+
+pub fn has_code(st: &OrgState, sobject: &str, name: &str) -> bool {
+    st.rows(sobject).iter().any(|r| full_name(r) == name)
+}
+
+/// Every ApexPage / ApexClass full name.
+pub fn code_names(st: &OrgState, sobject: &str) -> Vec<String> {
+    st.rows(sobject).iter().map(full_name).collect()
+}
+
+/// References in a deployed file that must exist in the org.
+pub fn check_refs(st: &OrgState, root: &Element<'_>) -> Vec<String> {
+    let root = root.clone().into_owned();
+    let mut out = Vec::new();
+    for p in entries(&root, "userPermissions") {
+        let name = p.child_text("name").unwrap_or("");
+        if !st.seed.is_permission(name) {
+            out.push(format!("Unknown user permission: {name}"));
+        }
+    }
+    for o in entries(&root, "objectPermissions") {
+        let name = o.child_text("object").unwrap_or("");
+        if st.seed.object(name).is_none() {
+            out.push(format!(
+                "In field: object - no CustomObject named {name} found"
+            ));
+        }
+    }
+    for f in entries(&root, "fieldPermissions") {
+        let name = f.child_text("field").unwrap_or("");
+        let field = name
+            .split_once('.')
+            .and_then(|(o, f)| st.seed.object(o)?.fields.iter().find(|x| x.name == f));
+        match field {
+            None => out.push(format!(
+                "In field: field - no CustomField named {name} found"
+            )),
+            Some(f) if f.required || !f.permissionable => {
+                out.push(format!("You cannot deploy to a required field: {name}"))
+            }
+            Some(_) => {}
+        }
+    }
+    for (entry, key, sobject) in [
+        ("pageAccesses", "apexPage", "ApexPage"),
+        ("classAccesses", "apexClass", "ApexClass"),
+    ] {
+        for e in entries(&root, entry) {
+            let name = e.child_text(key).unwrap_or("");
+            if !has_code(st, sobject, name) {
+                out.push(format!("In field: {key} - no {sobject} named {name} found"));
+            }
+        }
+    }
+    out
+}
+
+/// The enabled user permissions of a (normalized) Profile or PermissionSet.
+pub fn enabled_permissions(root: &El) -> BTreeSet<String> {
+    entries(root, "userPermissions")
+        .filter(|p| is_true(p, "enabled"))
+        .filter_map(|p| p.child_text("name").map(str::to_string))
+        .collect()
+}
+
+/// Dependencies and license limits of what the component grants.
+pub fn check_grants(st: &OrgState, root: &El, license: Option<&str>) -> Vec<String> {
+    let enabled = enabled_permissions(root);
+    let mut out = Vec::new();
+    for p in &enabled {
+        let missing: Vec<&str> = st
+            .seed
+            .permissions
+            .dependencies
+            .get(p)
+            .into_iter()
+            .flatten()
+            .filter(|d| !enabled.contains(*d))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            out.push(format!(
+                "Permission {p} depends on permission(s): {}",
+                missing.join(", ")
+            ));
+        }
+    }
+    if let Some(lic) = license.and_then(|l| st.seed.license(l)) {
+        for p in &enabled {
+            if lic.disallowed_permissions.contains(p) {
+                out.push(format!(
+                    "The user license doesn't allow the permission: {p}"
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Settings deploy: single complex children merge recursively, repeated
+/// children (ipRanges) are replaced as a group, leaves are replaced.
+pub fn merge_settings(old: &mut El, new: &Element<'_>, ty: Option<&'static TypeSchema>) {
+    let mut replaced: BTreeSet<String> = BTreeSet::new();
+    for c in new.children() {
+        let c = c.clone().into_owned();
+        let field = ty.and_then(|t| t.field(&c.name)).map(|(_, f)| f);
+        let olds = old.children_mut();
+        match field {
+            Some(f) if f.many => {
+                if replaced.insert(c.name.to_string()) {
+                    olds.retain(|o| o.name != c.name);
+                }
+                olds.push(c);
+            }
+            Some(f) if f.child_type().is_some() && matches!(c.content, Content::Children(_)) => {
+                match olds.iter_mut().find(|o| o.name == c.name) {
+                    Some(o) => merge_settings(o, &c, f.child_type()),
+                    None => olds.push(c),
+                }
+            }
+            _ => {
+                olds.retain(|o| o.name != c.name);
+                olds.push(c);
+            }
+        }
+    }
+}
+
+/// What one retrieve names, for cutting profiles down.
+#[derive(Debug, Default)]
+pub struct Scope {
+    pub objects: BTreeSet<String>,
+    /// `Object.Field`, from named objects and CustomField members.
+    pub fields: BTreeSet<String>,
+    pub pages: BTreeSet<String>,
+    pub classes: BTreeSet<String>,
+    /// Other package.xml types -> members (CustomApplication, CustomTab, …).
+    pub other: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// Profile children tied to a package.xml type, with their key child.
+const TIED: &[(&str, &str, &str)] = &[
+    (
+        "applicationVisibilities",
+        "application",
+        "CustomApplication",
+    ),
+    ("tabVisibilities", "tab", "CustomTab"),
+    ("recordTypeVisibilities", "recordType", "RecordType"),
+    ("layoutAssignments", "layout", "Layout"),
+    ("customPermissions", "name", "CustomPermission"),
+    ("flowAccesses", "flow", "Flow"),
+    ("customMetadataTypeAccesses", "name", "CustomObject"),
+    ("customSettingAccesses", "name", "CustomObject"),
+    (
+        "externalDataSourceAccesses",
+        "externalDataSource",
+        "ExternalDataSource",
+    ),
+];
+
+fn flag(name: &str, v: bool) -> El {
+    Element::boolean(name.to_string(), v)
+}
+
+/// A Profile as a retrieve naming `scope` returns it: access only for named
+/// components; user permissions always, enabled ones only; object
+/// permissions only with read; FLS rows for every permissionable field of
+/// named objects (false/false where nothing is granted).
+pub fn profile_for_retrieve(st: &OrgState, stored: &El, scope: &Scope) -> El {
+    let mut out: Vec<El> = Vec::new();
+    let find = |entry: &str, key: &str, value: &str| {
+        entries(stored, entry)
+            .find(|e| e.child_text(key) == Some(value))
+            .cloned()
+    };
+    for c in stored.children() {
+        match c.name.as_ref() {
+            "custom" | "description" | "userLicense" | "loginIpRanges" | "loginHours"
+            | "loginFlows" => out.push(c.clone()),
+            "userPermissions" if is_true(c, "enabled") => out.push(c.clone()),
+            "objectPermissions"
+                if is_true(c, "allowRead")
+                    && scope.objects.contains(c.child_text("object").unwrap_or("")) =>
+            {
+                out.push(c.clone())
+            }
+            name => {
+                if let Some((_, key, ty)) = TIED.iter().find(|(n, _, _)| *n == name) {
+                    let v = c.child_text(key).unwrap_or("");
+                    if scope.other.get(*ty).is_some_and(|m| m.contains(v)) {
+                        out.push(c.clone());
+                    }
+                }
+            }
+        }
+    }
+    for f in &scope.fields {
+        let permissionable = f
+            .split_once('.')
+            .and_then(|(o, n)| st.seed.object(o)?.fields.iter().find(|x| x.name == n))
+            .is_some_and(|x| x.permissionable);
+        if !permissionable {
+            continue;
+        }
+        out.push(find("fieldPermissions", "field", f).unwrap_or_else(|| {
+            Element::with_children(
+                "fieldPermissions",
+                vec![
+                    flag("editable", false),
+                    Element::text("field", f.clone()),
+                    flag("readable", false),
+                ],
+            )
+        }));
+    }
+    for (names, entry, key) in [
+        (&scope.pages, "pageAccesses", "apexPage"),
+        (&scope.classes, "classAccesses", "apexClass"),
+    ] {
+        for n in names {
+            out.push(find(entry, key, n).unwrap_or_else(|| {
+                Element::with_children(
+                    entry,
+                    vec![Element::text(key, n.clone()), flag("enabled", false)],
+                )
+            }));
+        }
+    }
+    let mut root = Element::with_children("Profile", out);
+    root.push_attr("xmlns", crate::metadata::METADATA_NS);
+    root
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metadata;
+
+    fn doc(x: &str) -> El {
+        metadata::parse(x).unwrap().into_owned().root
+    }
+
+    #[test]
+    fn overlay_keeps_what_the_file_does_not_mention() {
+        let mut old = doc("<Profile xmlns=\"http://soap.sforce.com/2006/04/metadata\"><userPermissions><enabled>true</enabled><name>A</name></userPermissions><userPermissions><enabled>true</enabled><name>B</name></userPermissions></Profile>");
+        let new = doc("<Profile xmlns=\"http://soap.sforce.com/2006/04/metadata\"><userPermissions><enabled>false</enabled><name>B</name></userPermissions><userPermissions><enabled>true</enabled><name>C</name></userPermissions></Profile>");
+        overlay(&mut old, &new);
+        normalize(&mut old);
+        let names: Vec<_> = enabled_permissions(&old).into_iter().collect();
+        assert_eq!(names, ["A", "C"]);
+    }
+}

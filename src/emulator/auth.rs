@@ -1,0 +1,393 @@
+//! OAuth 2.0 and sessions: `/services/oauth2/token` (JWT bearer, refresh_token),
+//! `/services/oauth2/userinfo`, `/id/{orgId}/{userId}`, and the session check
+//! every other route uses. Owns: RS256 verification of assertions against a
+//! client's certificate or public key, Salesforce's JSON error bodies.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rsa::pkcs1::DecodeRsaPublicKey;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::pkcs8::DecodePublicKey;
+use rsa::signature::Verifier;
+use rsa::RsaPublicKey;
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use super::faults::{self, ConnControl, FaultAction, Outcome};
+use super::state::{id_of, str_field};
+use super::{ids, Shared};
+
+/// Audiences Salesforce accepts in a JWT bearer assertion.
+const AUDIENCES: &[&str] = &[
+    "https://login.salesforce.com",
+    "https://test.salesforce.com",
+];
+/// How far in the future `exp` may be.
+const MAX_EXP_AHEAD: u64 = 3 * 60;
+/// Clock skew tolerated for an `exp` just past (CCI sends exp = now).
+const SKEW: u64 = 60;
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (
+        status,
+        Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response()
+}
+
+fn grant(description: &str) -> Response {
+    oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description)
+}
+
+fn render_fault(a: &FaultAction) -> Response {
+    match a {
+        FaultAction::RequestLimit => oauth_error(
+            StatusCode::FORBIDDEN,
+            "invalid_request",
+            "TotalRequests Limit exceeded.",
+        ),
+        _ => super::rest::error(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_SESSION_ID",
+            "Session expired or invalid",
+        ),
+    }
+}
+
+/// `POST /services/oauth2/token`.
+pub async fn token(
+    State(shared): State<Arc<Shared>>,
+    Extension(conn): Extension<ConnControl>,
+    body: String,
+) -> Response {
+    let drop_after = match faults::check(
+        &shared.faults,
+        "oauth:token",
+        "/services/oauth2/token",
+        render_fault,
+    )
+    .await
+    {
+        Outcome::Proceed => false,
+        Outcome::DropAfter => true,
+        Outcome::Respond(r) => return r,
+        Outcome::DropBefore => return conn.drop_connection().await,
+    };
+    let form: HashMap<String, String> = serde_urlencoded_parse(&body);
+    let response = match form.get("grant_type").map(String::as_str) {
+        Some("urn:ietf:params:oauth:grant-type:jwt-bearer") => {
+            jwt_bearer(&shared, form.get("assertion").map_or("", String::as_str))
+        }
+        Some("refresh_token") => refresh(&shared, &form),
+        _ => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "grant type not supported",
+        ),
+    };
+    if drop_after {
+        return conn.drop_connection().await;
+    }
+    response
+}
+
+/// application/x-www-form-urlencoded without another dependency.
+fn serde_urlencoded_parse(body: &str) -> HashMap<String, String> {
+    body.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(
+                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                    16,
+                ) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn success(shared: &Shared, user_id: &str, with_refresh: Option<String>) -> Response {
+    let token = shared.issue_token(user_id);
+    let org_id = shared.lock().seed.org.id.clone();
+    let base = shared.base_url().to_string();
+    let mut body = json!({
+        "access_token": token,
+        "scope": "api web full refresh_token id",
+        "instance_url": base,
+        "id": format!("https://login.salesforce.com/id/{org_id}/{user_id}"),
+        "token_type": "Bearer",
+        "issued_at": (ids::now_secs() * 1000).to_string(),
+        "signature": "emulated",
+    });
+    if let Some(r) = with_refresh {
+        body["refresh_token"] = json!(r);
+    }
+    (StatusCode::OK, Json(body)).into_response()
+}
+
+/// Known clients: the seed's, ones added at run time, and deployed connected
+/// apps with a consumer key and certificate.
+fn client_key(shared: &Shared, client_id: &str) -> Option<Option<String>> {
+    if let Some((_, pem)) = shared
+        .runtime()
+        .extra_clients
+        .iter()
+        .find(|(c, _)| c == client_id)
+    {
+        return Some(Some(pem.clone()));
+    }
+    let st = shared.lock();
+    if let Some(c) = st
+        .seed
+        .oauth
+        .clients
+        .iter()
+        .find(|c| c.client_id == client_id)
+    {
+        return Some(c.certificate.clone());
+    }
+    for c in st
+        .components
+        .get("ConnectedApp")
+        .into_iter()
+        .flat_map(|m| m.values())
+    {
+        let Ok(doc) = crate::metadata::parse(&c.xml) else {
+            continue;
+        };
+        let Some(oauth) = doc.root.child("oauthConfig") else {
+            continue;
+        };
+        if oauth.child_text("consumerKey") == Some(client_id) {
+            return Some(oauth.child_text("certificate").map(str::to_string));
+        }
+    }
+    None
+}
+
+/// The RSA public key in a PEM certificate or public key.
+pub fn public_key(pem: &str) -> Option<RsaPublicKey> {
+    let pem = pem.trim();
+    if pem.contains("BEGIN CERTIFICATE") {
+        use x509_cert::der::{DecodePem, Encode};
+        let cert = x509_cert::Certificate::from_pem(pem.as_bytes()).ok()?;
+        let spki = cert.tbs_certificate.subject_public_key_info.to_der().ok()?;
+        return RsaPublicKey::from_public_key_der(&spki).ok();
+    }
+    if pem.contains("BEGIN RSA PUBLIC KEY") {
+        return RsaPublicKey::from_pkcs1_pem(pem).ok();
+    }
+    RsaPublicKey::from_public_key_pem(pem).ok()
+}
+
+fn jwt_bearer(shared: &Shared, assertion: &str) -> Response {
+    let parts: Vec<&str> = assertion.split('.').collect();
+    if parts.len() != 3 {
+        return grant("invalid assertion");
+    }
+    let decode = |s: &str| URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok();
+    let (Some(header), Some(claims), Some(sig)) =
+        (decode(parts[0]), decode(parts[1]), decode(parts[2]))
+    else {
+        return grant("invalid assertion");
+    };
+    let (Ok(header), Ok(claims)) = (
+        serde_json::from_slice::<Value>(&header),
+        serde_json::from_slice::<Value>(&claims),
+    ) else {
+        return grant("invalid assertion");
+    };
+    if header.get("alg").and_then(Value::as_str) != Some("RS256") {
+        return grant("invalid assertion");
+    }
+    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
+    let Some(pem) = client_key(shared, iss) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client_id",
+            "client identifier invalid",
+        );
+    };
+    let Some(key) = pem.as_deref().and_then(public_key) else {
+        return grant("invalid assertion");
+    };
+    let signed = format!("{}.{}", parts[0], parts[1]);
+    let verified = Signature::try_from(sig.as_slice()).ok().is_some_and(|s| {
+        VerifyingKey::<Sha256>::new(key)
+            .verify(signed.as_bytes(), &s)
+            .is_ok()
+    });
+    if !verified {
+        return grant("invalid assertion");
+    }
+    let aud_ok = match claims.get("aud") {
+        Some(Value::String(a)) => AUDIENCES.contains(&a.trim_end_matches('/')),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|a| AUDIENCES.contains(&a.trim_end_matches('/'))),
+        _ => false,
+    };
+    if !aud_ok {
+        return grant("audience is invalid");
+    }
+    // simple-salesforce sends exp as a string.
+    let exp = match claims.get("exp") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    };
+    let now = ids::now_secs();
+    match exp {
+        Some(e) if e + SKEW >= now && e <= now + MAX_EXP_AHEAD => {}
+        _ => return grant("expired authorization code"),
+    }
+    let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
+    let user = {
+        let st = shared.lock();
+        st.find_by("User", "Username", sub).map(|u| {
+            (
+                id_of(u).to_string(),
+                u.get("IsActive") == Some(&json!(true)),
+            )
+        })
+    };
+    match user {
+        None => grant("user hasn't approved this consumer"),
+        Some((_, false)) => grant("inactive user"),
+        Some((id, true)) => success(shared, &id, None),
+    }
+}
+
+fn refresh(shared: &Shared, form: &HashMap<String, String>) -> Response {
+    let client = form.get("client_id").map_or("", String::as_str);
+    if client_key(shared, client).is_none() {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client_id",
+            "client identifier invalid",
+        );
+    }
+    let token = form.get("refresh_token").map_or("", String::as_str);
+    let found = shared.runtime().refresh_tokens.get(token).cloned();
+    match found {
+        Some((user, c)) if c == client => success(shared, &user, None),
+        _ => grant("expired access/refresh token"),
+    }
+}
+
+/// The bearer token of a REST call.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    v.strip_prefix("Bearer ")
+        .or_else(|| v.strip_prefix("OAuth "))
+        .map(str::trim)
+}
+
+fn user_json(shared: &Shared, user_id: &str) -> Option<Value> {
+    let st = shared.lock();
+    let u = st.get("User", user_id)?;
+    let org = st.seed.org.id.clone();
+    let base = shared.base_url();
+    let v = &st.seed.org.api_version;
+    Some(json!({
+        "id": format!("https://login.salesforce.com/id/{org}/{}", id_of(u)),
+        "sub": format!("https://login.salesforce.com/id/{org}/{}", id_of(u)),
+        "asserted_user": true,
+        "user_id": id_of(u),
+        "organization_id": org,
+        "username": str_field(u, "Username"),
+        "preferred_username": str_field(u, "Username"),
+        "nick_name": str_field(u, "Alias"),
+        "display_name": format!("{} {}", str_field(u, "FirstName"), str_field(u, "LastName")).trim(),
+        "name": format!("{} {}", str_field(u, "FirstName"), str_field(u, "LastName")).trim(),
+        "email": str_field(u, "Email"),
+        "active": u.get("IsActive") == Some(&json!(true)),
+        "user_type": "STANDARD",
+        "language": "en_US",
+        "locale": "en_US",
+        "utcOffset": -28_800_000,
+        "urls": {
+            "enterprise": format!("{base}/services/Soap/c/{v}/{org}"),
+            "metadata": format!("{base}/services/Soap/m/{v}/{org}"),
+            "partner": format!("{base}/services/Soap/u/{v}/{org}"),
+            "rest": format!("{base}/services/data/v{v}/"),
+            "sobjects": format!("{base}/services/data/v{v}/sobjects/"),
+            "query": format!("{base}/services/data/v{v}/query/"),
+            "profile": format!("{base}/{}", id_of(u)),
+        },
+    }))
+}
+
+/// `GET /services/oauth2/userinfo`.
+pub async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if let Outcome::Respond(r) = faults::check(
+        &shared.faults,
+        "oauth:userinfo",
+        "/services/oauth2/userinfo",
+        render_fault,
+    )
+    .await
+    {
+        return r;
+    }
+    let Some(user) = bearer(&headers).and_then(|t| shared.session_user(t)) else {
+        return (StatusCode::FORBIDDEN, "Bad_OAuth_Token").into_response();
+    };
+    match user_json(&shared, &user) {
+        Some(v) => Json(v).into_response(),
+        None => (StatusCode::FORBIDDEN, "Bad_OAuth_Token").into_response(),
+    }
+}
+
+/// `GET /id/{orgId}/{userId}` (the identity URL of a token response).
+pub async fn identity(
+    State(shared): State<Arc<Shared>>,
+    Path((org, user)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if bearer(&headers)
+        .and_then(|t| shared.session_user(t))
+        .is_none()
+    {
+        return (StatusCode::FORBIDDEN, "Bad_OAuth_Token").into_response();
+    }
+    let org_ok = ids::same(&org, &shared.lock().seed.org.id);
+    match user_json(&shared, &user) {
+        Some(v) if org_ok => Json(v).into_response(),
+        _ => (StatusCode::NOT_FOUND, "Bad_Id").into_response(),
+    }
+}

@@ -1,0 +1,639 @@
+//! Deploys: the job lifecycle and what a deploy does to the org.
+//! Owns: reading the deploy zip (singlePackage or one folder down), package.xml
+//! members, Profile overlay / PermissionSet replace / Settings merge /
+//! ConnectedApp replace, Salesforce's validation messages, atomicity
+//! (rollbackOnError, checkOnly), and the DeployResult XML.
+//! Does not: parse SOAP (see `mdapi.rs`).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use serde_json::{json, Value};
+
+use super::access;
+use super::soap::{esc, leaf, Node};
+use super::state::{id_of, rec, OrgState};
+use super::{ids, Shared};
+use crate::metadata::{self, schema};
+
+/// DeployOptions as sent (missing booleans take Salesforce's defaults).
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    pub allow_missing_files: bool,
+    pub check_only: bool,
+    pub ignore_warnings: bool,
+    pub rollback_on_error: bool,
+    pub single_package: bool,
+}
+
+impl DeployOptions {
+    pub fn from_node(n: Option<&Node>) -> Self {
+        let b = |name: &str, default: bool| n.and_then(|n| n.bool_of(name)).unwrap_or(default);
+        DeployOptions {
+            allow_missing_files: b("allowMissingFiles", false),
+            check_only: b("checkOnly", false),
+            ignore_warnings: b("ignoreWarnings", false),
+            rollback_on_error: b("rollbackOnError", true),
+            single_package: b("singlePackage", false),
+        }
+    }
+}
+
+/// One line of DeployDetails.
+#[derive(Debug, Clone)]
+pub struct DeployMessage {
+    pub changed: bool,
+    pub component_type: String,
+    pub created: bool,
+    pub deleted: bool,
+    pub file_name: String,
+    pub full_name: String,
+    pub id: Option<String>,
+    pub problem: Option<String>,
+    pub success: bool,
+}
+
+/// A finished deploy.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub status: &'static str,
+    pub success: bool,
+    pub failures: Vec<DeployMessage>,
+    pub successes: Vec<DeployMessage>,
+    pub total: usize,
+    pub deployed: usize,
+    pub completed_date: String,
+}
+
+/// A deploy job, from `deploy` to its terminal state.
+#[derive(Debug, Clone)]
+pub struct DeployJob {
+    pub id: String,
+    pub zip: Vec<u8>,
+    pub options: DeployOptions,
+    pub created_by: String,
+    pub created_by_name: String,
+    pub created_date: String,
+    pub start_date: Option<String>,
+    pub polls: u32,
+    pub cancel_requested: bool,
+    pub canceled: bool,
+    pub outcome: Option<Outcome>,
+}
+
+/// Advances a job by one `checkDeployStatus` poll.
+pub fn poll(shared: &Shared, job: &mut DeployJob) {
+    if job.outcome.is_some() || job.canceled {
+        return;
+    }
+    job.polls += 1;
+    if job.cancel_requested {
+        job.canceled = true;
+        return;
+    }
+    let n = shared.deploy_polls;
+    if job.polls > n && job.start_date.is_none() {
+        job.start_date = Some(ids::now_iso());
+    }
+    if job.polls > 2 * n {
+        let mut st = shared.lock();
+        let outcome = execute(&mut st, job);
+        if outcome.status != "Failed" && !job.options.check_only {
+            shared.save(&st);
+        }
+        job.outcome = Some(outcome);
+    }
+}
+
+/// The DeployResult XML for a job's current state.
+pub fn result_xml(shared: &Shared, job: &DeployJob, include_details: bool) -> String {
+    let n = shared.deploy_polls;
+    let (status, done) = match (&job.outcome, job.canceled) {
+        (Some(o), _) => (o.status, true),
+        (None, true) => ("Canceled", true),
+        (None, false) if job.cancel_requested => ("Canceling", false),
+        (None, false) if job.polls <= n => ("Pending", false),
+        _ => ("InProgress", false),
+    };
+    let mut x = String::new();
+    if job.canceled {
+        leaf(&mut x, "canceledBy", ids::short(&job.created_by));
+        leaf(&mut x, "canceledByName", &job.created_by_name);
+    }
+    leaf(&mut x, "checkOnly", bool_s(job.options.check_only));
+    if let Some(o) = &job.outcome {
+        leaf(&mut x, "completedDate", &o.completed_date);
+    }
+    leaf(&mut x, "createdBy", ids::short(&job.created_by));
+    leaf(&mut x, "createdByName", &job.created_by_name);
+    leaf(&mut x, "createdDate", &job.created_date);
+    x.push_str("<details>");
+    if let (Some(o), true) = (&job.outcome, include_details) {
+        for m in &o.failures {
+            message_xml(&mut x, "componentFailures", m, &job.created_date);
+        }
+        for m in &o.successes {
+            message_xml(&mut x, "componentSuccesses", m, &job.created_date);
+        }
+    }
+    x.push_str("<runTestResult><numFailures>0</numFailures><numTestsRun>0</numTestsRun><totalTime>0.0</totalTime></runTestResult>");
+    x.push_str("</details>");
+    leaf(&mut x, "done", bool_s(done));
+    leaf(&mut x, "id", &job.id);
+    leaf(
+        &mut x,
+        "ignoreWarnings",
+        bool_s(job.options.ignore_warnings),
+    );
+    leaf(&mut x, "lastModifiedDate", &ids::now_iso());
+    let (errors, deployed, total) = job
+        .outcome
+        .as_ref()
+        .map_or((0, 0, 0), |o| (o.failures.len(), o.deployed, o.total));
+    leaf(&mut x, "numberComponentErrors", &errors.to_string());
+    leaf(&mut x, "numberComponentsDeployed", &deployed.to_string());
+    leaf(&mut x, "numberComponentsTotal", &total.to_string());
+    for f in [
+        "numberTestErrors",
+        "numberTestsCompleted",
+        "numberTestsTotal",
+    ] {
+        leaf(&mut x, f, "0");
+    }
+    leaf(
+        &mut x,
+        "rollbackOnError",
+        bool_s(job.options.rollback_on_error),
+    );
+    leaf(&mut x, "runTestsEnabled", "false");
+    if let Some(s) = &job.start_date {
+        leaf(&mut x, "startDate", s);
+    }
+    leaf(&mut x, "status", status);
+    let success = job.outcome.as_ref().is_some_and(|o| o.success);
+    leaf(&mut x, "success", bool_s(success));
+    x
+}
+
+fn bool_s(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+fn message_xml(x: &mut String, tag: &str, m: &DeployMessage, date: &str) {
+    x.push('<');
+    x.push_str(tag);
+    x.push('>');
+    leaf(x, "changed", bool_s(m.changed));
+    leaf(x, "componentType", &m.component_type);
+    leaf(x, "created", bool_s(m.created));
+    leaf(x, "createdDate", date);
+    leaf(x, "deleted", bool_s(m.deleted));
+    leaf(x, "fileName", &m.file_name);
+    leaf(x, "fullName", &m.full_name);
+    if let Some(id) = &m.id {
+        leaf(x, "id", id);
+    }
+    if let Some(p) = &m.problem {
+        leaf(x, "problem", p);
+        leaf(x, "problemType", "Error");
+    }
+    leaf(x, "success", bool_s(m.success));
+    x.push_str("</");
+    x.push_str(tag);
+    x.push('>');
+}
+
+fn failure(ty: &str, file: &str, name: &str, problem: String) -> DeployMessage {
+    DeployMessage {
+        changed: false,
+        component_type: ty.to_string(),
+        created: false,
+        deleted: false,
+        file_name: file.to_string(),
+        full_name: name.to_string(),
+        id: None,
+        problem: Some(problem),
+        success: false,
+    }
+}
+
+fn finished(
+    status: &'static str,
+    failures: Vec<DeployMessage>,
+    successes: Vec<DeployMessage>,
+    total: usize,
+) -> Outcome {
+    let deployed = successes
+        .iter()
+        .filter(|m| !m.component_type.is_empty())
+        .count();
+    Outcome {
+        status,
+        success: status == "Succeeded",
+        failures,
+        successes,
+        total,
+        deployed,
+        completed_date: ids::now_iso(),
+    }
+}
+
+/// Runs a deploy against the org: all-or-nothing unless rollbackOnError is off.
+pub fn execute(st: &mut OrgState, job: &DeployJob) -> Outcome {
+    let files = match read_zip(&job.zip) {
+        Ok(f) => f,
+        Err(e) => {
+            return finished(
+                "Failed",
+                vec![failure("", "package.xml", "package.xml", e)],
+                vec![],
+                0,
+            )
+        }
+    };
+    // singlePackage: package.xml at the root; otherwise one folder down.
+    let prefix = if job.options.single_package {
+        files.contains_key("package.xml").then(String::new)
+    } else {
+        files
+            .keys()
+            .filter_map(|k| k.strip_suffix("/package.xml"))
+            .find(|d| !d.contains('/'))
+            .map(|d| format!("{d}/"))
+    };
+    let Some(prefix) = prefix else {
+        let f = failure(
+            "",
+            "package.xml",
+            "package.xml",
+            "No package.xml found".into(),
+        );
+        return finished("Failed", vec![f], vec![], 0);
+    };
+    let manifest_name = format!("{prefix}package.xml");
+    let members = match manifest_members(&files[&manifest_name]) {
+        Ok(m) => m,
+        Err(e) => {
+            let f = failure("", &manifest_name, "package.xml", e);
+            return finished("Failed", vec![f], vec![], 0);
+        }
+    };
+    let mut work = st.clone();
+    let mut failures = Vec::new();
+    let mut successes = Vec::new();
+    let mut found: Vec<(String, String)> = Vec::new();
+    let user = job.created_by.clone();
+    for (path, bytes) in &files {
+        let Some(rel) = path.strip_prefix(&prefix) else {
+            continue;
+        };
+        if rel == "package.xml" || rel.starts_with("destructiveChanges") || rel.ends_with('/') {
+            continue;
+        }
+        let (dir, file) = rel.rsplit_once('/').unwrap_or(("", rel));
+        let Some((ty, member)) =
+            schema::registry_for_file(file).filter(|(t, _)| t.directory == dir)
+        else {
+            failures.push(failure(
+                "",
+                path,
+                rel,
+                format!("Unable to find a deployable metadata type for file: {rel}"),
+            ));
+            continue;
+        };
+        found.push((ty.name.to_string(), member.clone()));
+        match apply_component(&mut work, ty.name, &member, bytes, &user) {
+            Ok((created, changed, id)) => successes.push(DeployMessage {
+                changed,
+                component_type: ty.name.to_string(),
+                created,
+                deleted: false,
+                file_name: path.clone(),
+                full_name: member,
+                id,
+                problem: None,
+                success: true,
+            }),
+            Err(problems) => {
+                for p in problems {
+                    failures.push(failure(ty.name, path, &member, p));
+                }
+            }
+        }
+    }
+    if !job.options.allow_missing_files {
+        for (ty, m) in &members {
+            if m != "*" && !found.iter().any(|(t, n)| t == ty && n == m) {
+                failures.push(failure(
+                    ty,
+                    &manifest_name,
+                    m,
+                    format!("An object '{m}' of type {ty} was named in package.xml, but was not found in zipped directory"),
+                ));
+            }
+        }
+    }
+    let total = found.len();
+    let manifest_ok = DeployMessage {
+        changed: true,
+        component_type: String::new(),
+        created: false,
+        deleted: false,
+        file_name: manifest_name,
+        full_name: "package.xml".into(),
+        id: None,
+        problem: None,
+        success: true,
+    };
+    if !failures.is_empty() && job.options.rollback_on_error {
+        return finished("Failed", failures, vec![], total);
+    }
+    if !job.options.check_only {
+        // With rollbackOnError=false the components that passed are kept.
+        *st = work;
+    }
+    successes.push(manifest_ok);
+    let status = if failures.is_empty() {
+        "Succeeded"
+    } else {
+        "SucceededPartial"
+    };
+    finished(status, failures, successes, total)
+}
+
+fn read_zip(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("Error parsing the deploy zip file: {e}"))?;
+    let mut files = BTreeMap::new();
+    for i in 0..zip.len() {
+        let mut f = zip
+            .by_index(i)
+            .map_err(|e| format!("Error reading the deploy zip file: {e}"))?;
+        if f.is_dir() {
+            continue;
+        }
+        let mut buf = Vec::new();
+        f.read_to_end(&mut buf)
+            .map_err(|e| format!("Error reading the deploy zip file: {e}"))?;
+        files.insert(f.name().trim_start_matches("./").to_string(), buf);
+    }
+    Ok(files)
+}
+
+/// (type, member) pairs of a package.xml.
+pub fn manifest_members(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+    let text = metadata::read::utf8(bytes).map_err(|e| format!("Error parsing file: {e}"))?;
+    let doc = metadata::parse(text).map_err(|e| format!("Error parsing file: {e}"))?;
+    let mut out = Vec::new();
+    for t in doc.root.children().iter().filter(|c| c.name == "types") {
+        let ty = t.child_text("name").unwrap_or("").to_string();
+        for m in t.children().iter().filter(|c| c.name == "members") {
+            out.push((ty.clone(), m.text_value().unwrap_or("").to_string()));
+        }
+    }
+    Ok(out)
+}
+
+/// Applies one file to the working org: Ok((created, changed, id)) or the problems.
+fn apply_component(
+    st: &mut OrgState,
+    ty: &str,
+    member: &str,
+    bytes: &[u8],
+    user: &str,
+) -> Result<(bool, bool, Option<String>), Vec<String>> {
+    let text = metadata::read::utf8(bytes).map_err(|e| vec![format!("Error parsing file: {e}")])?;
+    let doc = metadata::parse(text).map_err(|e| vec![format!("Error parsing file: {e}")])?;
+    let mut doc = doc.into_owned();
+    let _ = user;
+    let before = st.component(ty, member).map(|c| c.xml.clone());
+    if before.is_some()
+        && st
+            .component(ty, member)
+            .is_some_and(|c| c.manageable_state.is_some())
+    {
+        return Err(vec![format!(
+            "Cannot modify managed object: entity={ty}, component={member}"
+        )]);
+    }
+    let now = ids::now_iso();
+    let new_xml = match ty {
+        "Profile" => {
+            let merged = match &before {
+                Some(old) => {
+                    let mut old = metadata::parse(old)
+                        .map_err(|e| vec![e.to_string()])?
+                        .into_owned();
+                    access::overlay(&mut old.root, &doc.root);
+                    old
+                }
+                None => doc.clone(),
+            };
+            let mut merged = merged;
+            access::normalize(&mut merged.root);
+            let license = merged
+                .root
+                .child_text("userLicense")
+                .unwrap_or("Salesforce")
+                .to_string();
+            let mut problems = access::check_refs(st, &doc.root);
+            problems.extend(access::check_grants(st, &merged.root, Some(&license)));
+            if !problems.is_empty() {
+                return Err(problems);
+            }
+            if before.is_none() {
+                if st.seed.license(&license).is_none() {
+                    return Err(vec![format!(
+                        "In field: userLicense - no UserLicense named {license} found"
+                    )]);
+                }
+                let xml = canonical_string(&mut merged);
+                let desc = merged.root.child_text("description").map(str::to_string);
+                st.create_profile(member, member, &license, xml, desc.as_deref());
+                return Ok((true, true, st.component(ty, member).map(|c| c.id.clone())));
+            }
+            canonical_string(&mut merged)
+        }
+        "PermissionSet" => {
+            let mut problems = access::check_refs(st, &doc.root);
+            let license = doc.root.child_text("license").map(str::to_string);
+            let mut user_license = None;
+            let mut license_id = Value::Null;
+            if let Some(l) = &license {
+                if let Some(ul) = st.find_by("UserLicense", "Name", l) {
+                    user_license = Some(l.clone());
+                    license_id = json!(id_of(ul));
+                } else if let Some(psl) = st.rows("PermissionSetLicense").iter().find(|r| {
+                    r.get("MasterLabel") == Some(&json!(l))
+                        || r.get("DeveloperName") == Some(&json!(l))
+                }) {
+                    license_id = json!(id_of(psl));
+                } else {
+                    problems.push(format!(
+                        "In field: license - no PermissionSetLicense named {l} found"
+                    ));
+                }
+            }
+            access::normalize(&mut doc.root);
+            problems.extend(access::check_grants(st, &doc.root, user_license.as_deref()));
+            if doc.root.child_text("label").is_none() {
+                problems.push("Required field is missing: label".into());
+            }
+            if !problems.is_empty() {
+                return Err(problems);
+            }
+            let label = doc.root.child_text("label").unwrap_or(member).to_string();
+            let fields = [
+                ("Name", json!(member)),
+                ("Label", json!(label)),
+                ("LicenseId", license_id),
+                ("IsOwnedByProfile", json!(false)),
+                ("NamespacePrefix", Value::Null),
+                ("Type", json!("Regular")),
+                ("Description", json!(doc.root.child_text("description"))),
+            ];
+            let xml = canonical_string(&mut doc);
+            let created = st.put_component(ty, member, xml.clone(), None, &now);
+            let id = st
+                .component(ty, member)
+                .map(|c| c.id.clone())
+                .unwrap_or_default();
+            match st.get_mut("PermissionSet", &id) {
+                Some(r) => {
+                    for (k, v) in fields {
+                        r.insert(k.into(), v);
+                    }
+                }
+                None => {
+                    let mut r = rec(&fields);
+                    r.insert("Id".into(), json!(id));
+                    st.records
+                        .entry("PermissionSet".into())
+                        .or_default()
+                        .push(r);
+                }
+            }
+            return Ok((created, before.as_deref() != Some(xml.as_str()), Some(id)));
+        }
+        "Settings" => {
+            let expected = format!("{member}Settings");
+            if doc.root.name != expected {
+                return Err(vec![format!(
+                    "Expected a {expected} root element, found {}",
+                    doc.root.name
+                )]);
+            }
+            match &before {
+                Some(old) => {
+                    let mut old = metadata::parse(old)
+                        .map_err(|e| vec![e.to_string()])?
+                        .into_owned();
+                    let ty = schema::type_named(&expected);
+                    access::merge_settings(&mut old.root, &doc.root, ty);
+                    canonical_string(&mut old)
+                }
+                None => canonical_string(&mut doc),
+            }
+        }
+        "ConnectedApp" => {
+            let mut problems = Vec::new();
+            for req in ["contactEmail", "label"] {
+                if doc.root.child(req).is_none() {
+                    problems.push(format!("Required field is missing: {req}"));
+                }
+            }
+            if let Some(o) = doc.root.child("oauthConfig") {
+                if o.child("callbackUrl").is_none() {
+                    problems.push("Required field is missing: callbackUrl".into());
+                }
+            }
+            if !problems.is_empty() {
+                return Err(problems);
+            }
+            let label = doc.root.child_text("label").unwrap_or(member).to_string();
+            let xml = canonical_string(&mut doc);
+            if before.is_none() {
+                st.insert(
+                    "ConnectedApplication",
+                    rec(&[
+                        ("Name", json!(label)),
+                        ("NamespacePrefix", Value::Null),
+                        ("OptionsAllowAdminApprovedUsersOnly", json!(false)),
+                    ]),
+                );
+            }
+            xml
+        }
+        other => {
+            return Err(vec![format!(
+                "The sfprov emulator cannot deploy {other} components"
+            )])
+        }
+    };
+    let changed = before.as_deref() != Some(new_xml.as_str());
+    let created = st.put_component(ty, member, new_xml, None, &now);
+    let id = st
+        .component(ty, member)
+        .map(|c| c.id.clone())
+        .filter(|i| !i.is_empty());
+    Ok((created, changed, id))
+}
+
+fn canonical_string(doc: &mut metadata::Document<'_>) -> String {
+    String::from_utf8(metadata::to_canonical_bytes(doc)).expect("the writer emits UTF-8")
+}
+
+/// `<result>` of a `deploy` call: an AsyncResult.
+pub fn async_result(id: &str, done: bool, state: &str) -> String {
+    format!(
+        "<result><done>{}</done><id>{}</id><state>{}</state></result>",
+        bool_s(done),
+        esc(id),
+        state
+    )
+}
+
+/// Builds a `DeployJob` from a `deploy` operation.
+pub fn new_job(shared: &Shared, op: &Node, user_id: &str) -> Result<DeployJob, String> {
+    use base64::Engine;
+    let zip_text = op
+        .child_any(&["ZipFile", "zipFile"])
+        .map(|n| n.text.split_whitespace().collect::<String>())
+        .ok_or_else(|| "deploy needs a ZipFile".to_string())?;
+    let zip = base64::engine::general_purpose::STANDARD
+        .decode(zip_text.as_bytes())
+        .map_err(|e| format!("ZipFile is not base64: {e}"))?;
+    let options = DeployOptions::from_node(op.child_any(&["DeployOptions", "deployOptions"]));
+    let name = {
+        let st = shared.lock();
+        st.get("User", user_id)
+            .map(|u| {
+                format!(
+                    "{} {}",
+                    super::state::str_field(u, "FirstName"),
+                    super::state::str_field(u, "LastName")
+                )
+                .trim()
+                .to_string()
+            })
+            .unwrap_or_default()
+    };
+    Ok(DeployJob {
+        id: shared.job_id("0Af"),
+        zip,
+        options,
+        created_by: user_id.to_string(),
+        created_by_name: name,
+        created_date: ids::now_iso(),
+        start_date: None,
+        polls: 0,
+        cancel_requested: false,
+        canceled: false,
+        outcome: None,
+    })
+}

@@ -1,0 +1,270 @@
+//! The Metadata API endpoint: `POST /services/Soap/m/{version}[/anything]`.
+//! Owns: session check, dispatch on the Body's first child (SOAPAction is
+//! ignored), fault injection per operation (`soap:{operation}`), and the
+//! synchronous calls (listMetadata, readMetadata, describeMetadata,
+//! cancelDeploy). Deploy and retrieve jobs live in `deploy.rs`/`retrieve.rs`.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::Uri;
+use axum::response::Response;
+use axum::Extension;
+
+use super::faults::{self, ConnControl, FaultAction, Outcome};
+use super::soap::{self, esc, leaf, Node};
+use super::state::str_field;
+use super::{deploy, retrieve, Shared};
+use crate::metadata::{self, schema};
+
+fn render_fault(a: &FaultAction) -> Response {
+    match a {
+        FaultAction::RequestLimit => {
+            soap::fault("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+        }
+        FaultAction::CrossReference => {
+            soap::fault("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
+        }
+        _ => soap::invalid_session(),
+    }
+}
+
+struct Caller {
+    id: String,
+    name: String,
+}
+
+pub async fn handle(
+    State(shared): State<Arc<Shared>>,
+    Extension(conn): Extension<ConnControl>,
+    uri: Uri,
+    body: String,
+) -> Response {
+    let env = match soap::parse(&body) {
+        Ok(e) => e,
+        Err(e) => return soap::client_fault(&e.0),
+    };
+    let op = env.operation.name.clone();
+    let key = format!("soap:{op}");
+    let drop_after = match faults::check(&shared.faults, &key, uri.path(), render_fault).await {
+        Outcome::Proceed => false,
+        Outcome::DropAfter => true,
+        Outcome::Respond(r) => return r,
+        Outcome::DropBefore => return conn.drop_connection().await,
+    };
+    let Some(user_id) = env
+        .session_id
+        .as_deref()
+        .and_then(|t| shared.session_user(t))
+    else {
+        return soap::invalid_session();
+    };
+    let caller = {
+        let st = shared.lock();
+        let name = st
+            .get("User", &user_id)
+            .map(|u| {
+                format!("{} {}", str_field(u, "FirstName"), str_field(u, "LastName"))
+                    .trim()
+                    .to_string()
+            })
+            .unwrap_or_default();
+        Caller { id: user_id, name }
+    };
+    let response = dispatch(&shared, &op, &env.operation, &caller);
+    if drop_after {
+        return conn.drop_connection().await;
+    }
+    response
+}
+
+fn dispatch(shared: &Shared, op: &str, n: &Node, caller: &Caller) -> Response {
+    match op {
+        "deploy" => match deploy::new_job(shared, n, &caller.id) {
+            Ok(job) => {
+                let id = job.id.clone();
+                shared.runtime().deploys.insert(id.clone(), job);
+                soap::response(op, &deploy::async_result(&id, false, "Queued"))
+            }
+            Err(e) => soap::fault("INVALID_OPERATION", &e),
+        },
+        "checkDeployStatus" => {
+            let id = n.text_of("asyncProcessId").unwrap_or("").to_string();
+            let details = n.bool_of("includeDetails").unwrap_or(false);
+            let job = shared.runtime().deploys.get(&id).cloned();
+            let Some(mut job) = job else {
+                return soap::fault("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id");
+            };
+            deploy::poll(shared, &mut job);
+            let xml = deploy::result_xml(shared, &job, details);
+            shared.runtime().deploys.insert(id, job);
+            soap::response(op, &format!("<result>{xml}</result>"))
+        }
+        "cancelDeploy" => {
+            let id = n.child_any(&["String", "id", "asyncProcessId"]).map(|c| c.text.trim().to_string()).unwrap_or_default();
+            let mut rt = shared.runtime();
+            let Some(job) = rt.deploys.get_mut(&id) else {
+                return soap::fault("INVALID_ID_FIELD", "Invalid deploy ID");
+            };
+            if job.outcome.is_some() || job.canceled {
+                return soap::fault("INVALID_ID_FIELD", "Deployment already completed");
+            }
+            // Still queued: cancelled at once; running: Canceling until the next poll.
+            let done = job.polls <= shared.deploy_polls;
+            job.cancel_requested = true;
+            if done {
+                job.canceled = true;
+            }
+            soap::response(op, &format!("<result><done>{done}</done><id>{}</id></result>", esc(&id)))
+        }
+        "retrieve" => {
+            let Some(req) = n.child_any(&["retrieveRequest", "request"]) else {
+                return soap::fault("INVALID_OPERATION", "retrieve needs a retrieveRequest");
+            };
+            if let Some(p) = req.all("packageNames").next() {
+                return soap::fault("INVALID_CROSS_REFERENCE_KEY", &format!("No package named '{}' found", p.text.trim()));
+            }
+            let job = retrieve::RetrieveJob {
+                id: shared.job_id("09S"),
+                request: retrieve::Request::from_node(req),
+                polls: 0,
+                user_id: caller.id.clone(),
+                user_name: caller.name.clone(),
+                props: Vec::new(),
+                messages: Vec::new(),
+                zip: None,
+                done: false,
+            };
+            let id = job.id.clone();
+            shared.runtime().retrieves.insert(id.clone(), job);
+            soap::response(op, &deploy::async_result(&id, false, "Queued"))
+        }
+        "checkRetrieveStatus" => {
+            let id = n.text_of("asyncProcessId").unwrap_or("").to_string();
+            let include_zip = n.bool_of("includeZip").unwrap_or(true);
+            let job = shared.runtime().retrieves.remove(&id);
+            let Some(mut job) = job else {
+                return soap::fault("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id");
+            };
+            retrieve::poll(shared, &mut job);
+            let xml = retrieve::result_xml(&mut job, include_zip);
+            shared.runtime().retrieves.insert(id, job);
+            soap::response(op, &format!("<result>{xml}</result>"))
+        }
+        "listMetadata" => {
+            let types: Vec<String> = n
+                .all("queries")
+                .filter_map(|q| q.text_of("type").map(str::to_string))
+                .collect();
+            let st = shared.lock();
+            let mut x = String::new();
+            for p in retrieve::list(&st, &types) {
+                retrieve::props_xml(&mut x, "result", &p, &caller.id, &caller.name);
+            }
+            soap::response(op, &x)
+        }
+        "readMetadata" => read_metadata(shared, n),
+        "describeMetadata" => soap::response(op, &describe(shared)),
+        other => soap::client_fault(&format!(
+            "No operation available for request {{{}}}{other}, please check the WSDL for the service.",
+            n.ns
+        )),
+    }
+}
+
+fn read_metadata(shared: &Shared, n: &Node) -> Response {
+    let ty = n.text_of("type").unwrap_or("").to_string();
+    let names: Vec<String> = n
+        .all("fullNames")
+        .map(|c| c.text.trim().to_string())
+        .collect();
+    if schema::type_named(&ty).is_none() && ty != "Settings" {
+        return soap::fault(
+            "INVALID_TYPE",
+            &format!("Unknown type name '{ty}' specified"),
+        );
+    }
+    let st = shared.lock();
+    let mut x = String::from("<result>");
+    for name in names {
+        let Some(c) = st.component(&ty, &name) else {
+            continue;
+        };
+        let Ok(doc) = metadata::parse(&c.xml) else {
+            continue;
+        };
+        let xsi_type = doc.root.name.to_string();
+        x.push_str(&format!("<records xsi:type=\"{}\">", esc(&xsi_type)));
+        leaf(&mut x, "fullName", &name);
+        for child in doc.root.children() {
+            write_element(&mut x, child);
+        }
+        x.push_str("</records>");
+    }
+    x.push_str("</result>");
+    soap::response("readMetadata", &x)
+}
+
+/// Writes a metadata element compactly inside a SOAP body (the envelope's
+/// default namespace is the metadata one, so names stay unprefixed).
+fn write_element(x: &mut String, e: &metadata::Element<'_>) {
+    match &e.content {
+        metadata::Content::Empty => {
+            x.push('<');
+            x.push_str(&e.name);
+            x.push_str("/>");
+        }
+        metadata::Content::Text(t) => leaf(x, &e.name, t),
+        metadata::Content::Children(c) => {
+            x.push('<');
+            x.push_str(&e.name);
+            x.push('>');
+            for child in c {
+                write_element(x, child);
+            }
+            x.push_str("</");
+            x.push_str(&e.name);
+            x.push('>');
+        }
+    }
+}
+
+fn describe(shared: &Shared) -> String {
+    let mut x = String::from("<result>");
+    let mut types: Vec<(&str, &str, &str, bool)> = schema::REGISTRY
+        .iter()
+        .map(|t| (t.name, t.directory, t.suffix, false))
+        .collect();
+    types.extend([
+        ("ApexClass", "classes", "cls", true),
+        ("ApexPage", "pages", "page", true),
+        ("CustomObject", "objects", "object", false),
+    ]);
+    types.sort();
+    for (name, dir, suffix, meta) in types {
+        x.push_str("<metadataObjects>");
+        if name == "CustomObject" {
+            for child in ["CustomField", "RecordType", "ListView", "ValidationRule"] {
+                leaf(&mut x, "childXmlNames", child);
+            }
+        }
+        leaf(&mut x, "directoryName", dir);
+        leaf(&mut x, "inFolder", "false");
+        leaf(&mut x, "metaFile", if meta { "true" } else { "false" });
+        leaf(&mut x, "suffix", suffix);
+        leaf(&mut x, "xmlName", name);
+        x.push_str("</metadataObjects>");
+    }
+    let ns = shared
+        .lock()
+        .seed
+        .org
+        .namespace_prefix
+        .clone()
+        .unwrap_or_default();
+    leaf(&mut x, "organizationNamespace", &ns);
+    leaf(&mut x, "partialSaveAllowed", "true");
+    leaf(&mut x, "testRequired", "false");
+    x.push_str("</result>");
+    x
+}

@@ -1,0 +1,413 @@
+//! The REST API: `/services/data` (versions), `/services/data/vNN.N/` and
+//! below: `query` (+ `nextRecordsUrl` pages), `sobjects`, `sobjects/{type}`
+//! (create), `sobjects/{type}/describe`, `sobjects/{type}/{id}` (get, update,
+//! delete). Owns: bearer-session checks, fault injection per resource
+//! (`rest:query`, `rest:sobjects`, `rest:describe`, `rest:versions`) and
+//! Salesforce's JSON error arrays. Record rules live in `sobjects.rs`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde_json::{json, Map, Value};
+
+use super::faults::{self, ConnControl, FaultAction, Outcome};
+use super::sobjects::{self, RestError};
+use super::{auth, ids, soql, Shared};
+
+/// `[{"message": …, "errorCode": …}]` with a status.
+pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!([{"message": message, "errorCode": code}])),
+    )
+        .into_response()
+}
+
+fn rest_error(e: RestError) -> Response {
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+    (
+        status,
+        Json(json!([{"message": e.message, "errorCode": e.code, "fields": e.fields}])),
+    )
+        .into_response()
+}
+
+fn render_fault(a: &FaultAction) -> Response {
+    match a {
+        FaultAction::RequestLimit => error(
+            StatusCode::FORBIDDEN,
+            "REQUEST_LIMIT_EXCEEDED",
+            "TotalRequests Limit exceeded.",
+        ),
+        FaultAction::CrossReference => error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_CROSS_REFERENCE_KEY",
+            "invalid cross reference id",
+        ),
+        _ => invalid_session(),
+    }
+}
+
+fn invalid_session() -> Response {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "INVALID_SESSION_ID",
+        "Session expired or invalid",
+    )
+}
+
+const VERSIONS: &[(&str, &str)] = &[
+    ("Winter '24", "59.0"),
+    ("Spring '24", "60.0"),
+    ("Summer '24", "61.0"),
+    ("Winter '25", "62.0"),
+    ("Spring '25", "63.0"),
+    ("Summer '25", "64.0"),
+    ("Winter '26", "65.0"),
+];
+
+/// `GET /services/data`: the versions, ascending.
+pub async fn versions(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
+    if let Outcome::Respond(r) =
+        faults::check(&shared.faults, "rest:versions", uri.path(), render_fault).await
+    {
+        return r;
+    }
+    let list: Vec<Value> = VERSIONS
+        .iter()
+        .map(|(label, v)| json!({"label": label, "url": format!("/services/data/v{v}"), "version": v}))
+        .collect();
+    Json(Value::Array(list)).into_response()
+}
+
+fn known_version(v: &str) -> bool {
+    v.strip_prefix('v')
+        .is_some_and(|n| n.parse::<f64>().is_ok_and(|n| (20.0..=70.0).contains(&n)))
+}
+
+/// `GET /services/data/vNN.N/`: the resources.
+pub async fn resources(
+    Path(version): Path<String>,
+    headers: HeaderMap,
+    State(shared): State<Arc<Shared>>,
+) -> Response {
+    if !known_version(&version) {
+        return error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "The requested resource does not exist",
+        );
+    }
+    if auth::bearer(&headers)
+        .and_then(|t| shared.session_user(t))
+        .is_none()
+    {
+        return invalid_session();
+    }
+    let base = format!("/services/data/{version}");
+    Json(json!({
+        "sobjects": format!("{base}/sobjects"),
+        "query": format!("{base}/query"),
+        "limits": format!("{base}/limits"),
+    }))
+    .into_response()
+}
+
+/// Everything under `/services/data/vNN.N/`.
+#[allow(clippy::too_many_arguments)] // axum extractors, one per request part
+pub async fn handle(
+    State(shared): State<Arc<Shared>>,
+    Extension(conn): Extension<ConnControl>,
+    Path((version, path)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    if !known_version(&version) {
+        return error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "The requested resource does not exist",
+        );
+    }
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let key = match segs.as_slice() {
+        ["query", ..] | ["queryAll", ..] => "rest:query",
+        ["sobjects", _, "describe"] => "rest:describe",
+        ["sobjects", ..] => "rest:sobjects",
+        _ => "rest:other",
+    };
+    let drop_after = match faults::check(&shared.faults, key, uri.path(), render_fault).await {
+        Outcome::Proceed => false,
+        Outcome::DropAfter => true,
+        Outcome::Respond(r) => return r,
+        Outcome::DropBefore => return conn.drop_connection().await,
+    };
+    if auth::bearer(&headers)
+        .and_then(|t| shared.session_user(t))
+        .is_none()
+    {
+        return invalid_session();
+    }
+    let response = route(&shared, &version, &segs, &method, &params, &body);
+    if drop_after {
+        return conn.drop_connection().await;
+    }
+    response
+}
+
+fn route(
+    shared: &Shared,
+    version: &str,
+    segs: &[&str],
+    method: &Method,
+    params: &HashMap<String, String>,
+    body: &str,
+) -> Response {
+    match (method.as_str(), segs) {
+        ("GET", ["query"]) => match params.get("q") {
+            Some(q) => query(shared, version, q),
+            None => error(
+                StatusCode::BAD_REQUEST,
+                "MALFORMED_QUERY",
+                "A query string has to be specified",
+            ),
+        },
+        ("GET", ["query", locator]) => next_page(shared, version, locator),
+        ("GET", ["sobjects"]) => {
+            let st = shared.lock();
+            let list: Vec<Value> = sobjects::SOBJECTS
+                .iter()
+                .map(|s| s.to_string())
+                .chain(st.seed.objects.iter().map(|o| o.name.clone()))
+                .filter_map(|s| sobjects::describe(&st, &s, version))
+                .map(|mut d| {
+                    if let Some(o) = d.as_object_mut() {
+                        o.remove("fields");
+                    }
+                    d
+                })
+                .collect();
+            Json(json!({"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": list}))
+                .into_response()
+        }
+        ("GET", ["sobjects", ty, "describe"]) => {
+            match sobjects::describe(&shared.lock(), ty, version) {
+                Some(d) => Json(d).into_response(),
+                None => rest_error(sobjects::not_supported(ty)),
+            }
+        }
+        ("POST", ["sobjects", ty]) => {
+            let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(body) else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "JSON_PARSER_ERROR",
+                    "The request body is not a JSON object",
+                );
+            };
+            let mut st = shared.lock();
+            match sobjects::create(&mut st, ty, fields) {
+                Ok(id) => {
+                    shared.save(&st);
+                    let location = format!("/services/data/{version}/sobjects/{ty}/{id}");
+                    (
+                        StatusCode::CREATED,
+                        [(header::LOCATION, location)],
+                        Json(json!({"id": id, "success": true, "errors": []})),
+                    )
+                        .into_response()
+                }
+                Err(e) => rest_error(e),
+            }
+        }
+        ("GET", ["sobjects", ty]) => match sobjects::describe(&shared.lock(), ty, version) {
+            Some(mut d) => {
+                if let Some(o) = d.as_object_mut() {
+                    o.remove("fields");
+                }
+                Json(json!({"objectDescribe": d, "recentItems": []})).into_response()
+            }
+            None => rest_error(sobjects::not_supported(ty)),
+        },
+        ("GET", ["sobjects", ty, id]) => get_record(shared, version, ty, id, params.get("fields")),
+        ("PATCH", ["sobjects", ty, id]) => {
+            let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(body) else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "JSON_PARSER_ERROR",
+                    "The request body is not a JSON object",
+                );
+            };
+            let mut st = shared.lock();
+            match sobjects::update(&mut st, ty, id, fields) {
+                Ok(()) => {
+                    shared.save(&st);
+                    StatusCode::NO_CONTENT.into_response()
+                }
+                Err(e) => rest_error(e),
+            }
+        }
+        ("DELETE", ["sobjects", ty, id]) => {
+            let deletable = matches!(
+                *ty,
+                "PermissionSetAssignment"
+                    | "PermissionSetLicenseAssign"
+                    | "PushTopic"
+                    | "SetupEntityAccess"
+            );
+            let mut st = shared.lock();
+            if st.get(ty, id).is_none() {
+                return error(
+                    StatusCode::NOT_FOUND,
+                    "NOT_FOUND",
+                    "The requested resource does not exist",
+                );
+            }
+            if !deletable {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_TYPE_FOR_OPERATION",
+                    &format!("entity type {ty} does not support delete"),
+                );
+            }
+            if let Some(rows) = st.records.get_mut(*ty) {
+                rows.retain(|r| !ids::same(super::state::id_of(r), id));
+            }
+            shared.save(&st);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "The requested resource does not exist",
+        ),
+    }
+}
+
+fn query(shared: &Shared, version: &str, q: &str) -> Response {
+    let parsed = match soql::parse(q) {
+        Ok(p) => p,
+        Err(e) => return rest_error(e),
+    };
+    let (total, rows) = {
+        let mut st = shared.lock();
+        st.refresh_derived();
+        match soql::run(&st, &parsed, version) {
+            Ok(r) => r,
+            Err(e) => return rest_error(e),
+        }
+    };
+    page(shared, version, total, rows, None)
+}
+
+fn page(
+    shared: &Shared,
+    version: &str,
+    total: usize,
+    mut rows: Vec<Value>,
+    locator: Option<(&str, usize)>,
+) -> Response {
+    let batch = shared.query_batch;
+    let offset = locator.map_or(0, |(_, o)| o);
+    let rest = if rows.len() > batch {
+        rows.split_off(batch)
+    } else {
+        Vec::new()
+    };
+    let mut body = Map::new();
+    body.insert("totalSize".into(), json!(total));
+    body.insert("done".into(), json!(rest.is_empty()));
+    if !rest.is_empty() {
+        let base = match locator {
+            Some((l, _)) => l.to_string(),
+            None => {
+                let n = ids::random_u64() % 1_000_000;
+                ids::record_id("01g", n)
+            }
+        };
+        let next = format!("{base}-{}", offset + batch);
+        shared
+            .runtime()
+            .cursors
+            .insert(next.clone(), (String::new(), rest));
+        body.insert(
+            "nextRecordsUrl".into(),
+            json!(format!("/services/data/{version}/query/{next}")),
+        );
+    }
+    body.insert("records".into(), Value::Array(rows));
+    Json(Value::Object(body)).into_response()
+}
+
+fn next_page(shared: &Shared, version: &str, locator: &str) -> Response {
+    let Some((_, rows)) = shared.runtime().cursors.remove(locator) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_QUERY_LOCATOR",
+            "invalid query locator",
+        );
+    };
+    let (base, offset) = locator.rsplit_once('-').unwrap_or((locator, "0"));
+    let offset: usize = offset.parse().unwrap_or(0);
+    let total = offset + rows.len();
+    page(shared, version, total, rows, Some((base, offset)))
+}
+
+fn get_record(
+    shared: &Shared,
+    version: &str,
+    ty: &str,
+    id: &str,
+    fields: Option<&String>,
+) -> Response {
+    let mut st = shared.lock();
+    st.refresh_derived();
+    let Some(defs) = sobjects::fields(&st, ty) else {
+        return rest_error(sobjects::not_supported(ty));
+    };
+    let Some(r) = st.get(ty, id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "The requested resource does not exist",
+        );
+    };
+    let wanted: Vec<String> = match fields {
+        Some(f) => f.split(',').map(|s| s.trim().to_string()).collect(),
+        None => defs
+            .iter()
+            .map(|d| d.name.clone())
+            .filter(|n| !n.starts_with("Permissions"))
+            .collect(),
+    };
+    let mut q = format!(
+        "SELECT {} FROM {ty} WHERE Id = '{}'",
+        wanted.join(", "),
+        super::state::id_of(r)
+    );
+    if wanted.is_empty() {
+        q = format!(
+            "SELECT Id FROM {ty} WHERE Id = '{}'",
+            super::state::id_of(r)
+        );
+    }
+    let parsed = match soql::parse(&q) {
+        Ok(p) => p,
+        Err(e) => return rest_error(e),
+    };
+    match soql::run(&st, &parsed, version) {
+        Ok((_, mut rows)) if !rows.is_empty() => Json(rows.remove(0)).into_response(),
+        Ok(_) => error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "The requested resource does not exist",
+        ),
+        Err(e) => rest_error(e),
+    }
+}

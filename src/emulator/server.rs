@@ -1,0 +1,143 @@
+//! The HTTP server: routes, the accept loop and shutdown.
+//! Owns: binding 127.0.0.1 only, one tokio runtime on its own thread, the
+//! per-connection switch that lets fault injection drop a connection, and
+//! graceful shutdown (in-flight requests finish, then the thread exits).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use axum::routing::{any, get, post};
+use axum::Router;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use super::faults::ConnControl;
+use super::{admin, auth, mdapi, rest, EmulatorError, Shared};
+
+/// All routes of the emulator.
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/services/oauth2/token", post(auth::token))
+        .route(
+            "/services/oauth2/userinfo",
+            get(auth::userinfo).post(auth::userinfo),
+        )
+        .route("/id/{org}/{user}", get(auth::identity))
+        .route("/services/Soap/m/{version}", post(mdapi::handle))
+        .route("/services/Soap/m/{version}/{*rest}", post(mdapi::handle))
+        .route("/services/data", get(rest::versions))
+        .route("/services/data/", get(rest::versions))
+        .route("/services/data/{version}", get(rest::resources))
+        .route("/services/data/{version}/", get(rest::resources))
+        .route("/services/data/{version}/{*path}", any(rest::handle))
+        .nest("/__emulator", admin::router())
+        .with_state(shared)
+}
+
+/// A server running on its own thread.
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, joins the thread.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Binds 127.0.0.1:`port` and serves on a new thread.
+pub fn start(shared: Arc<Shared>, port: u16) -> Result<Running, EmulatorError> {
+    let std_listener = std::net::TcpListener::bind(("127.0.0.1", port))
+        .map_err(|source| EmulatorError::Bind { port, source })?;
+    std_listener
+        .set_nonblocking(true)
+        .map_err(|source| EmulatorError::Bind { port, source })?;
+    let addr = std_listener
+        .local_addr()
+        .map_err(|source| EmulatorError::Bind { port, source })?;
+    let (tx, rx) = oneshot::channel();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("sfprov-emulator")
+        .build()
+        .map_err(|e| EmulatorError::Runtime(e.to_string()))?;
+    let app = router(shared);
+    let thread = std::thread::Builder::new()
+        .name("sfprov-emulator".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                match TcpListener::from_std(std_listener) {
+                    Ok(listener) => accept_loop(listener, app, rx).await,
+                    Err(e) => eprintln!("error: emulator listener: {e}"),
+                }
+            });
+            rt.shutdown_timeout(std::time::Duration::from_secs(1));
+        })
+        .map_err(|e| EmulatorError::Runtime(e.to_string()))?;
+    Ok(Running {
+        addr,
+        stop: Some(tx),
+        thread: Some(thread),
+    })
+}
+
+async fn accept_loop(listener: TcpListener, app: Router, mut stop: oneshot::Receiver<()>) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        let (stream, _) = tokio::select! {
+            conn = listener.accept() => match conn {
+                Ok(c) => c,
+                Err(_) => continue,
+            },
+            _ = &mut stop => break,
+        };
+        let control = ConnControl::default();
+        let notify = control.0.clone();
+        let svc = app.clone().layer(axum::Extension(control));
+        let conn = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = conn => {}
+                // A fault asked to drop: dropping the future closes the socket.
+                _ = notify.notified() => {}
+            }
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), graceful.shutdown()).await;
+}
+
+/// Blocks until Ctrl-C.
+pub fn wait_for_ctrl_c() -> Result<(), EmulatorError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| EmulatorError::Runtime(e.to_string()))?;
+    rt.block_on(tokio::signal::ctrl_c())
+        .map_err(|e| EmulatorError::Runtime(e.to_string()))
+}

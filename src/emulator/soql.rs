@@ -1,0 +1,531 @@
+//! The SOQL subset sfprov needs:
+//! `SELECT f[, a.b…] | count() FROM X [WHERE c [AND c…]] [ORDER BY f [ASC|DESC]] [LIMIT n]`
+//! with conditions `f = v`, `!=`, `<`, `>`, `<=`, `>=`, `LIKE`, `IN (…)`,
+//! `NOT IN (…)`; values are 'strings', numbers, true/false, null.
+//! Owns: parsing and evaluating a query over the org's rows (relationship
+//! paths follow `XId` fields). Errors are Salesforce's MALFORMED_QUERY,
+//! INVALID_TYPE and INVALID_FIELD.
+
+use serde_json::{json, Map, Value};
+
+use super::ids;
+use super::sobjects::{self, err, RestError};
+use super::state::{OrgState, Record};
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Word(String),
+    Str(String),
+    Num(f64),
+    Sym(String),
+}
+
+#[derive(Debug)]
+pub struct Query {
+    pub count: bool,
+    pub fields: Vec<String>,
+    pub from: String,
+    conds: Vec<Cond>,
+    order: Option<(String, bool)>,
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug)]
+struct Cond {
+    field: String,
+    op: String,
+    values: Vec<Value>,
+}
+
+fn malformed(msg: impl Into<String>) -> RestError {
+    err("MALFORMED_QUERY", msg, &[])
+}
+
+fn lex(q: &str) -> Result<Vec<Tok>, RestError> {
+    let cs: Vec<char> = q.chars().collect();
+    let mut i = 0;
+    let mut out = Vec::new();
+    while i < cs.len() {
+        let c = cs[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '\'' {
+            let mut s = String::new();
+            i += 1;
+            loop {
+                match cs.get(i) {
+                    None => return Err(malformed("unexpected end of query: unterminated string")),
+                    Some('\\') => {
+                        s.push(*cs.get(i + 1).unwrap_or(&'\\'));
+                        i += 2;
+                    }
+                    Some('\'') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(ch) => {
+                        s.push(*ch);
+                        i += 1;
+                    }
+                }
+            }
+            out.push(Tok::Str(s));
+        } else if c.is_ascii_digit()
+            || (c == '-' && cs.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
+            let start = i;
+            i += 1;
+            while i < cs.len() && (cs[i].is_ascii_digit() || cs[i] == '.') {
+                i += 1;
+            }
+            let s: String = cs[start..i].iter().collect();
+            out.push(Tok::Num(
+                s.parse()
+                    .map_err(|_| malformed(format!("bad number {s}")))?,
+            ));
+        } else if c.is_alphanumeric() || c == '_' {
+            let start = i;
+            while i < cs.len() && (cs[i].is_alphanumeric() || cs[i] == '_' || cs[i] == '.') {
+                i += 1;
+            }
+            out.push(Tok::Word(cs[start..i].iter().collect()));
+        } else {
+            let two: String = cs[i..(i + 2).min(cs.len())].iter().collect();
+            if ["!=", "<=", ">=", "<>"].contains(&two.as_str()) {
+                out.push(Tok::Sym(two));
+                i += 2;
+            } else if "(),=<>*".contains(c) {
+                out.push(Tok::Sym(c.to_string()));
+                i += 1;
+            } else {
+                return Err(malformed(format!("unexpected character '{c}'")));
+            }
+        }
+    }
+    Ok(out)
+}
+
+struct P {
+    toks: Vec<Tok>,
+    pos: usize,
+}
+
+impl P {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos)
+    }
+    fn next(&mut self) -> Option<Tok> {
+        let t = self.toks.get(self.pos).cloned();
+        self.pos += 1;
+        t
+    }
+    fn kw(&self, k: &str) -> bool {
+        matches!(self.peek(), Some(Tok::Word(w)) if w.eq_ignore_ascii_case(k))
+    }
+    fn expect_kw(&mut self, k: &str) -> Result<(), RestError> {
+        if self.kw(k) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(malformed(format!(
+                "expecting '{k}', found '{}'",
+                self.show()
+            )))
+        }
+    }
+    fn sym(&self, s: &str) -> bool {
+        matches!(self.peek(), Some(Tok::Sym(x)) if x == s)
+    }
+    fn show(&self) -> String {
+        match self.peek() {
+            None => "EOF".into(),
+            Some(Tok::Word(w)) | Some(Tok::Sym(w)) => w.clone(),
+            Some(Tok::Str(s)) => format!("'{s}'"),
+            Some(Tok::Num(n)) => n.to_string(),
+        }
+    }
+    fn word(&mut self) -> Result<String, RestError> {
+        match self.next() {
+            Some(Tok::Word(w)) => Ok(w),
+            _ => {
+                self.pos -= 1;
+                Err(malformed(format!("unexpected token: '{}'", self.show())))
+            }
+        }
+    }
+    fn value(&mut self) -> Result<Value, RestError> {
+        match self.next() {
+            Some(Tok::Str(s)) => Ok(json!(s)),
+            Some(Tok::Num(n)) => Ok(json!(n)),
+            Some(Tok::Word(w)) if w.eq_ignore_ascii_case("true") => Ok(json!(true)),
+            Some(Tok::Word(w)) if w.eq_ignore_ascii_case("false") => Ok(json!(false)),
+            Some(Tok::Word(w)) if w.eq_ignore_ascii_case("null") => Ok(Value::Null),
+            _ => {
+                self.pos -= 1;
+                Err(malformed(format!("unexpected token: '{}'", self.show())))
+            }
+        }
+    }
+}
+
+pub fn parse(q: &str) -> Result<Query, RestError> {
+    let mut p = P {
+        toks: lex(q)?,
+        pos: 0,
+    };
+    p.expect_kw("SELECT")?;
+    let mut count = false;
+    let mut fields = Vec::new();
+    if p.kw("count") && p.toks.get(p.pos + 1) == Some(&Tok::Sym("(".into())) {
+        p.pos += 2;
+        if !p.sym(")") {
+            return Err(malformed("count() takes no field in this emulator"));
+        }
+        p.pos += 1;
+        count = true;
+    } else {
+        loop {
+            fields.push(p.word()?);
+            if p.sym(",") {
+                p.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+    p.expect_kw("FROM")?;
+    let from = p.word()?;
+    let mut conds = Vec::new();
+    if p.kw("WHERE") {
+        p.pos += 1;
+        loop {
+            let field = p.word()?;
+            let op = if p.kw("IN") {
+                p.pos += 1;
+                "IN".to_string()
+            } else if p.kw("NOT") {
+                p.pos += 1;
+                p.expect_kw("IN")?;
+                "NOT IN".to_string()
+            } else if p.kw("LIKE") {
+                p.pos += 1;
+                "LIKE".to_string()
+            } else {
+                match p.next() {
+                    Some(Tok::Sym(s))
+                        if ["=", "!=", "<>", "<", ">", "<=", ">="].contains(&s.as_str()) =>
+                    {
+                        s
+                    }
+                    _ => {
+                        p.pos -= 1;
+                        return Err(malformed(format!("unexpected token: '{}'", p.show())));
+                    }
+                }
+            };
+            let mut values = Vec::new();
+            if op.ends_with("IN") {
+                if !p.sym("(") {
+                    return Err(malformed(format!("expecting '(', found '{}'", p.show())));
+                }
+                p.pos += 1;
+                loop {
+                    values.push(p.value()?);
+                    if p.sym(",") {
+                        p.pos += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if !p.sym(")") {
+                    return Err(malformed(format!("expecting ')', found '{}'", p.show())));
+                }
+                p.pos += 1;
+            } else {
+                values.push(p.value()?);
+            }
+            conds.push(Cond { field, op, values });
+            if p.kw("AND") {
+                p.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+    let mut order = None;
+    if p.kw("ORDER") {
+        p.pos += 1;
+        p.expect_kw("BY")?;
+        let f = p.word()?;
+        let mut asc = true;
+        if p.kw("ASC") {
+            p.pos += 1;
+        } else if p.kw("DESC") {
+            p.pos += 1;
+            asc = false;
+        }
+        order = Some((f, asc));
+    }
+    let mut limit = None;
+    if p.kw("LIMIT") {
+        p.pos += 1;
+        match p.next() {
+            Some(Tok::Num(n)) if n >= 0.0 => limit = Some(n as usize),
+            _ => return Err(malformed("LIMIT needs a number")),
+        }
+    }
+    if p.peek().is_some() {
+        return Err(malformed(format!("unexpected token: '{}'", p.show())));
+    }
+    Ok(Query {
+        count,
+        fields,
+        from,
+        conds,
+        order,
+        limit,
+    })
+}
+
+/// Resolves `a.b.c` on a row; relationship `a` follows the `aId` field.
+/// Returns the canonical path and the value, or INVALID_FIELD.
+fn resolve(
+    st: &OrgState,
+    sobject: &str,
+    r: &Record,
+    path: &str,
+) -> Result<(String, Value), RestError> {
+    let (head, rest) = match path.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (path, None),
+    };
+    let fs = sobjects::fields(st, sobject).unwrap_or_default();
+    let invalid = || {
+        err(
+            "INVALID_FIELD",
+            format!("No such column '{head}' on entity '{sobject}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names."),
+            &[],
+        )
+    };
+    match rest {
+        None => {
+            let f = fs
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(head))
+                .ok_or_else(invalid)?;
+            let v = r
+                .get(&f.name)
+                .cloned()
+                .or_else(|| sobjects::virtual_field(st, sobject, r, &f.name))
+                .unwrap_or(Value::Null);
+            Ok((f.name.clone(), v))
+        }
+        Some(rest) => {
+            let id_field = format!("{head}Id");
+            let f = fs
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(&id_field) && f.ty == "reference")
+                .ok_or_else(invalid)?;
+            let rel = f.name.trim_end_matches("Id").to_string();
+            let target_id = r.get(&f.name).and_then(Value::as_str).unwrap_or("");
+            let Some(target) = st.type_of_id(target_id) else {
+                return Ok((rel, Value::Null));
+            };
+            let row = st.get(&target, target_id).cloned().unwrap_or_default();
+            let (sub, v) = resolve(st, &target, &row, rest)?;
+            Ok((format!("{rel}.{sub}"), v))
+        }
+    }
+}
+
+fn cmp_values(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
+        (Value::String(x), Value::String(y)) => Some(x.to_lowercase().cmp(&y.to_lowercase())),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+fn equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => {
+            let id_len = |s: &str| s.len() == 15 || s.len() == 18;
+            x.eq_ignore_ascii_case(y)
+                || (x.len() != y.len() && id_len(x) && id_len(y) && ids::same(x, y))
+        }
+        (Value::Null, Value::Null) => true,
+        _ => cmp_values(a, b) == Some(std::cmp::Ordering::Equal),
+    }
+}
+
+fn like(v: &Value, pattern: &Value) -> bool {
+    let (Some(v), Some(p)) = (v.as_str(), pattern.as_str()) else {
+        return false;
+    };
+    let (v, p) = (v.to_lowercase(), p.to_lowercase());
+    let parts: Vec<&str> = p.split('%').collect();
+    let mut pos = 0;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            if !v.starts_with(part) {
+                return false;
+            }
+            pos = part.len();
+        } else if i == parts.len() - 1 {
+            return v[pos..].ends_with(part);
+        } else {
+            match v[pos..].find(part) {
+                Some(at) => pos += at + part.len(),
+                None => return false,
+            }
+        }
+    }
+    parts.len() > 1 || v == p
+}
+
+/// Runs a query; returns (totalSize, rows as JSON, sObject type).
+pub fn run(st: &OrgState, q: &Query, version: &str) -> Result<(usize, Vec<Value>), RestError> {
+    let Some(sobject) = sobjects::SOBJECTS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(st.seed.objects.iter().map(|o| o.name.clone()))
+        .find(|s| s.eq_ignore_ascii_case(&q.from))
+    else {
+        return Err(err("INVALID_TYPE", format!("sObject type '{}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.", q.from), &[]));
+    };
+    // Validate every column once, even with no rows.
+    let empty = Record::new();
+    for f in q.fields.iter().chain(q.conds.iter().map(|c| &c.field)) {
+        if !f.contains('.') {
+            resolve(st, &sobject, &empty, f)?;
+        }
+    }
+    let mut rows: Vec<&Record> = Vec::new();
+    'rows: for r in st.rows(&sobject) {
+        for c in &q.conds {
+            let (_, v) = resolve(st, &sobject, r, &c.field)?;
+            let ok = match c.op.as_str() {
+                "=" => equal(&v, &c.values[0]),
+                "!=" | "<>" => !equal(&v, &c.values[0]),
+                "IN" => c.values.iter().any(|x| equal(&v, x)),
+                "NOT IN" => !c.values.iter().any(|x| equal(&v, x)),
+                "LIKE" => like(&v, &c.values[0]),
+                op => match cmp_values(&v, &c.values[0]) {
+                    Some(o) => match op {
+                        "<" => o.is_lt(),
+                        ">" => o.is_gt(),
+                        "<=" => o.is_le(),
+                        _ => o.is_ge(),
+                    },
+                    None => false,
+                },
+            };
+            if !ok {
+                continue 'rows;
+            }
+        }
+        rows.push(r);
+    }
+    if let Some((f, asc)) = &q.order {
+        let mut keyed: Vec<(Value, &Record)> = Vec::new();
+        for r in rows {
+            keyed.push((resolve(st, &sobject, r, f)?.1, r));
+        }
+        keyed.sort_by(|a, b| cmp_values(&a.0, &b.0).unwrap_or(std::cmp::Ordering::Equal));
+        if !asc {
+            keyed.reverse();
+        }
+        rows = keyed.into_iter().map(|(_, r)| r).collect();
+    }
+    if let Some(n) = q.limit {
+        rows.truncate(n);
+    }
+    if q.count {
+        return Ok((rows.len(), Vec::new()));
+    }
+    let mut out = Vec::new();
+    for r in &rows {
+        out.push(render(st, &sobject, r, &q.fields, version)?);
+    }
+    Ok((rows.len(), out))
+}
+
+fn attributes(sobject: &str, id: &str, version: &str) -> Value {
+    json!({"type": sobject, "url": format!("/services/data/{version}/sobjects/{sobject}/{id}")})
+}
+
+fn render(
+    st: &OrgState,
+    sobject: &str,
+    r: &Record,
+    fields: &[String],
+    version: &str,
+) -> Result<Value, RestError> {
+    let mut obj = Map::new();
+    obj.insert(
+        "attributes".into(),
+        attributes(sobject, super::state::id_of(r), version),
+    );
+    for f in fields {
+        let (path, v) = resolve(st, sobject, r, f)?;
+        let mut parts: Vec<&str> = path.split('.').collect();
+        let leaf = parts.pop().unwrap_or_default().to_string();
+        // Nest relationship values: {"UserLicense": {"attributes":…, "Name": …}}.
+        let mut cur_type = sobject.to_string();
+        let mut cur_row = r.clone();
+        let mut target = &mut obj;
+        for rel in parts {
+            let id = cur_row
+                .get(&format!("{rel}Id"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let ty = st.type_of_id(&id).unwrap_or_default();
+            if ty.is_empty() {
+                target.insert(rel.to_string(), Value::Null);
+                break;
+            }
+            let entry = target
+                .entry(rel.to_string())
+                .or_insert_with(|| json!({"attributes": attributes(&ty, &id, version)}));
+            cur_row = st.get(&ty, &id).cloned().unwrap_or_default();
+            cur_type = ty;
+            target = entry
+                .as_object_mut()
+                .expect("relationship values are objects");
+        }
+        let _ = cur_type;
+        target.insert(leaf, v);
+    }
+    Ok(Value::Object(obj))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_subset() {
+        let q = parse("SELECT Id, UserLicense.Name FROM Profile WHERE Name = 'System Administrator' AND UserType IN ('Standard', 'x') LIMIT 5").unwrap();
+        assert_eq!(q.fields, ["Id", "UserLicense.Name"]);
+        assert_eq!(q.from, "Profile");
+        assert_eq!(q.limit, Some(5));
+        assert!(parse("SELECT count() FROM PushTopic").unwrap().count);
+        assert_eq!(
+            parse("SELECT FROM User").unwrap_err().code,
+            "MALFORMED_QUERY"
+        );
+        assert_eq!(
+            parse("SELECT Id FROM User WHERE").unwrap_err().code,
+            "MALFORMED_QUERY"
+        );
+    }
+
+    #[test]
+    fn like_patterns() {
+        assert!(like(&json!("Zendesk__Page"), &json!("zendesk%")));
+        assert!(!like(&json!("Other"), &json!("zendesk%")));
+        assert!(like(&json!("abc"), &json!("abc")));
+    }
+}

@@ -1,0 +1,718 @@
+//! The emulated org's state and the lock around it.
+//! Owns: `OrgState` (metadata components as canonical XML, sObject records,
+//! the seed it came from), building it from a seed, atomic persistence to
+//! `state.json`, and `Shared` (state + sessions + jobs + fault rules).
+//! Does not: interpret metadata (deploy/retrieve) or HTTP.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use super::faults::Faults;
+use super::seed::Seed;
+use super::{ids, lock, Config, EmulatorError, Secret};
+use crate::metadata::{self, Document, Element};
+
+/// One sObject row: field name -> JSON value, always with `Id`.
+pub type Record = Map<String, Value>;
+
+/// One metadata component as the org holds it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Component {
+    /// Canonical XML of the org's full record of the component.
+    pub xml: String,
+    pub id: String,
+    pub created_date: String,
+    pub last_modified_date: String,
+    pub namespace_prefix: Option<String>,
+    /// `installed` for managed-package components; `None` for unmanaged.
+    pub manageable_state: Option<String>,
+}
+
+/// Everything that makes up the org; serialized whole to `state.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrgState {
+    pub seed: Seed,
+    /// type -> fullName -> component.
+    pub components: BTreeMap<String, BTreeMap<String, Component>>,
+    /// sObject type -> rows in insertion order.
+    pub records: BTreeMap<String, Vec<Record>>,
+    counter: u64,
+}
+
+/// The key prefix of each sObject's ids.
+pub fn key_prefix(sobject: &str) -> &'static str {
+    match sobject {
+        "User" => "005",
+        "Profile" => "00e",
+        "PermissionSet" => "0PS",
+        "PermissionSetAssignment" => "0Pa",
+        "PermissionSetLicense" => "0PL",
+        "PermissionSetLicenseAssign" => "2LA",
+        "UserLicense" => "100",
+        "PushTopic" => "0IF",
+        "ApexPage" => "066",
+        "ApexClass" => "01p",
+        "ConnectedApplication" => "0H4",
+        "SetupEntityAccess" => "0J0",
+        "Organization" => "00D",
+        "Account" => "001",
+        "Contact" => "003",
+        "Lead" => "00Q",
+        "Opportunity" => "006",
+        "Case" => "500",
+        "StreamingChannel" => "0M6",
+        "DeployRequest" => "0Af",
+        "RetrieveRequest" => "09S",
+        _ => "a00",
+    }
+}
+
+impl OrgState {
+    /// A fresh org built from a seed.
+    pub fn from_seed(seed: Seed) -> OrgState {
+        let mut st = OrgState {
+            seed,
+            components: BTreeMap::new(),
+            records: BTreeMap::new(),
+            counter: 0,
+        };
+        st.build();
+        st
+    }
+
+    fn build(&mut self) {
+        let seed = self.seed.clone();
+        let org = &seed.org;
+        let mut org_rec = Record::new();
+        org_rec.insert("Id".into(), json!(org.id));
+        org_rec.insert("Name".into(), json!(org.name));
+        org_rec.insert("OrganizationType".into(), json!(org.edition));
+        org_rec.insert("IsSandbox".into(), json!(org.is_sandbox));
+        org_rec.insert("NamespacePrefix".into(), json!(org.namespace_prefix));
+        org_rec.insert("InstanceName".into(), json!("EMU1"));
+        self.records
+            .entry("Organization".into())
+            .or_default()
+            .push(org_rec);
+
+        for l in &seed.user_licenses {
+            self.insert(
+                "UserLicense",
+                rec(&[
+                    ("Name", json!(l.name)),
+                    ("LicenseDefinitionKey", json!(l.key)),
+                    ("TotalLicenses", json!(l.total)),
+                    ("UsedLicenses", json!(0)),
+                    ("Status", json!("Active")),
+                ]),
+            );
+        }
+        for p in &seed.permission_set_licenses {
+            self.insert(
+                "PermissionSetLicense",
+                rec(&[
+                    ("DeveloperName", json!(p.developer_name)),
+                    ("MasterLabel", json!(p.label)),
+                    ("PermissionSetLicenseKey", json!(p.developer_name)),
+                    ("TotalLicenses", json!(p.total)),
+                    ("UsedLicenses", json!(0)),
+                    ("Status", json!("Active")),
+                    ("IsAvailableForIntegrations", json!(true)),
+                ]),
+            );
+        }
+        for p in &seed.profiles {
+            let xml = profile_xml(&seed, p);
+            self.create_profile(&p.name, &p.full_name, &p.license, xml, None);
+        }
+        for u in &seed.users {
+            let profile_id = self
+                .find_by("Profile", "Name", &u.profile)
+                .map(|r| id_of(r).to_string())
+                .unwrap_or_default();
+            let mut r = rec(&[
+                ("Username", json!(u.username)),
+                ("FirstName", json!(u.first_name)),
+                ("LastName", json!(u.last_name)),
+                ("Email", json!(u.email)),
+                ("Alias", json!(u.alias)),
+                ("ProfileId", json!(profile_id)),
+                ("IsActive", json!(u.active)),
+                ("TimeZoneSidKey", json!("America/Los_Angeles")),
+                ("LocaleSidKey", json!("en_US")),
+                ("EmailEncodingKey", json!("UTF-8")),
+                ("LanguageLocaleKey", json!("en_US")),
+            ]);
+            super::sobjects::complete_user(self, &mut r);
+            let id = self.insert("User", r);
+            self.assign_profile_permset(&id, &profile_id);
+        }
+        for t in &seed.push_topics.existing {
+            self.insert(
+                "PushTopic",
+                rec(&[
+                    ("Name", json!(t.name)),
+                    ("Query", json!(t.query)),
+                    (
+                        "ApiVersion",
+                        json!(t.api_version.parse::<f64>().unwrap_or(63.0)),
+                    ),
+                    ("IsActive", json!(true)),
+                    ("NotifyForFields", json!("Referenced")),
+                ]),
+            );
+        }
+        let now = ids::now_iso();
+        for (member, xml) in &seed.settings {
+            let xml = canonical(xml);
+            self.put_component("Settings", member, xml, None, &now);
+        }
+        for pkg in &seed.packages {
+            for page in &pkg.pages {
+                self.insert(
+                    "ApexPage",
+                    rec(&[
+                        ("Name", json!(page)),
+                        ("NamespacePrefix", json!(pkg.namespace)),
+                        ("MasterLabel", json!(page)),
+                    ]),
+                );
+            }
+            for class in &pkg.classes {
+                self.insert(
+                    "ApexClass",
+                    rec(&[
+                        ("Name", json!(class)),
+                        ("NamespacePrefix", json!(pkg.namespace)),
+                        ("Status", json!("Active")),
+                    ]),
+                );
+            }
+            for app in &pkg.connected_apps {
+                let full = format!("{}__{}", pkg.namespace, app.name);
+                let mut oauth = vec![Element::text("callbackUrl", app.callback_url.clone())];
+                oauth.push(Element::text("consumerKey", app.consumer_key.clone()));
+                for s in &app.scopes {
+                    oauth.push(Element::text("scopes", s.clone()));
+                }
+                let mut doc = Document::new(
+                    "ConnectedApp",
+                    vec![
+                        Element::text("contactEmail", app.contact_email.clone()),
+                        Element::text("label", app.label.clone()),
+                        Element::with_children("oauthConfig", oauth),
+                    ],
+                );
+                let xml = String::from_utf8(metadata::to_canonical_bytes(&mut doc))
+                    .expect("the writer emits UTF-8");
+                self.put_component("ConnectedApp", &full, xml, Some(&pkg.namespace), &now);
+                self.insert(
+                    "ConnectedApplication",
+                    rec(&[
+                        ("Name", json!(app.label)),
+                        ("NamespacePrefix", json!(pkg.namespace)),
+                        ("OptionsAllowAdminApprovedUsersOnly", json!(false)),
+                    ]),
+                );
+            }
+        }
+    }
+
+    /// A new id for an sObject type.
+    pub fn next_id(&mut self, sobject: &str) -> String {
+        self.counter += 1;
+        ids::record_id(key_prefix(sobject), self.counter)
+    }
+
+    /// Inserts a row (giving it an `Id`) and returns the id.
+    pub fn insert(&mut self, sobject: &str, mut r: Record) -> String {
+        let id = self.next_id(sobject);
+        let mut full = Record::new();
+        full.insert("Id".into(), json!(id));
+        full.append(&mut r);
+        self.records
+            .entry(sobject.to_string())
+            .or_default()
+            .push(full);
+        id
+    }
+
+    pub fn rows(&self, sobject: &str) -> &[Record] {
+        self.records.get(sobject).map_or(&[], |v| v.as_slice())
+    }
+
+    pub fn get(&self, sobject: &str, id: &str) -> Option<&Record> {
+        self.rows(sobject).iter().find(|r| ids::same(id_of(r), id))
+    }
+
+    pub fn get_mut(&mut self, sobject: &str, id: &str) -> Option<&mut Record> {
+        self.records
+            .get_mut(sobject)?
+            .iter_mut()
+            .find(|r| ids::same(id_of(r), id))
+    }
+
+    /// The first row whose `field` equals `value` (string comparison).
+    pub fn find_by(&self, sobject: &str, field: &str, value: &str) -> Option<&Record> {
+        self.rows(sobject)
+            .iter()
+            .find(|r| r.get(field).and_then(Value::as_str) == Some(value))
+    }
+
+    /// Which sObject an id belongs to, by its key prefix.
+    pub fn type_of_id(&self, id: &str) -> Option<String> {
+        self.records
+            .iter()
+            .find(|(_, rows)| rows.iter().any(|r| ids::same(id_of(r), id)))
+            .map(|(t, _)| t.clone())
+    }
+
+    pub fn component(&self, ty: &str, name: &str) -> Option<&Component> {
+        self.components.get(ty)?.get(name)
+    }
+
+    /// Stores a component (creating or replacing it) and returns whether it was new.
+    pub fn put_component(
+        &mut self,
+        ty: &str,
+        name: &str,
+        xml: String,
+        namespace: Option<&str>,
+        now: &str,
+    ) -> bool {
+        if let Some(c) = self.components.get_mut(ty).and_then(|m| m.get_mut(name)) {
+            c.xml = xml;
+            c.last_modified_date = now.to_string();
+            return false;
+        }
+        let prefix = match ty {
+            "Profile" => "Profile",
+            "PermissionSet" => "PermissionSet",
+            "ConnectedApp" => "ConnectedApplication",
+            _ => "Settings",
+        };
+        let id = match ty {
+            "Settings" => String::new(),
+            _ => self.next_id(prefix),
+        };
+        self.components.entry(ty.to_string()).or_default().insert(
+            name.to_string(),
+            Component {
+                xml,
+                id,
+                created_date: now.to_string(),
+                last_modified_date: now.to_string(),
+                namespace_prefix: namespace.map(str::to_string),
+                manageable_state: namespace.map(|_| "installed".to_string()),
+            },
+        );
+        true
+    }
+
+    /// Creates a Profile record, its component and its profile-owned permission set.
+    pub fn create_profile(
+        &mut self,
+        name: &str,
+        full_name: &str,
+        license: &str,
+        xml: String,
+        description: Option<&str>,
+    ) -> String {
+        let license_id = self
+            .find_by("UserLicense", "Name", license)
+            .map(|r| id_of(r).to_string())
+            .unwrap_or_default();
+        let now = ids::now_iso();
+        self.put_component("Profile", full_name, xml, None, &now);
+        let id = self.components["Profile"][full_name].id.clone();
+        let mut r = Record::new();
+        r.insert("Id".into(), json!(id));
+        r.insert("Name".into(), json!(name));
+        r.insert("UserLicenseId".into(), json!(license_id));
+        r.insert("UserType".into(), json!("Standard"));
+        r.insert("Description".into(), json!(description));
+        self.records.entry("Profile".into()).or_default().push(r);
+        let owned = format!("X{}", ids::short(&id));
+        self.insert(
+            "PermissionSet",
+            rec(&[
+                ("Name", json!(owned)),
+                ("Label", json!(owned)),
+                ("IsOwnedByProfile", json!(true)),
+                ("ProfileId", json!(id)),
+                ("LicenseId", json!(license_id)),
+                ("NamespacePrefix", Value::Null),
+                ("Type", json!("Profile")),
+            ]),
+        );
+        id
+    }
+
+    /// The profile fullName (metadata name) of a Profile record id.
+    pub fn profile_full_name(&self, profile_id: &str) -> Option<&str> {
+        self.components
+            .get("Profile")?
+            .iter()
+            .find(|(_, c)| ids::same(&c.id, profile_id))
+            .map(|(n, _)| n.as_str())
+    }
+
+    /// The user license name of a profile record.
+    pub fn profile_license(&self, profile_id: &str) -> Option<String> {
+        let lic = self
+            .get("Profile", profile_id)?
+            .get("UserLicenseId")?
+            .as_str()?;
+        Some(
+            self.get("UserLicense", lic)?
+                .get("Name")?
+                .as_str()?
+                .to_string(),
+        )
+    }
+
+    /// Points a user's profile-owned permission set assignment at a profile.
+    pub fn assign_profile_permset(&mut self, user_id: &str, profile_id: &str) {
+        let Some(ps) = self
+            .rows("PermissionSet")
+            .iter()
+            .find(|r| r.get("ProfileId").and_then(Value::as_str) == Some(profile_id))
+            .map(|r| id_of(r).to_string())
+        else {
+            return;
+        };
+        let owned: Vec<String> = self
+            .rows("PermissionSet")
+            .iter()
+            .filter(|r| r.get("IsOwnedByProfile") == Some(&json!(true)))
+            .map(|r| id_of(r).to_string())
+            .collect();
+        if let Some(rows) = self.records.get_mut("PermissionSetAssignment") {
+            rows.retain(|r| {
+                !(str_field(r, "AssigneeId") == user_id
+                    && owned.iter().any(|o| o == str_field(r, "PermissionSetId")))
+            });
+        }
+        self.insert(
+            "PermissionSetAssignment",
+            rec(&[
+                ("AssigneeId", json!(user_id)),
+                ("PermissionSetId", json!(ps)),
+            ]),
+        );
+    }
+
+    /// Recomputes derived fields (seats in use) before a read.
+    pub fn refresh_derived(&mut self) {
+        let mut used: HashMap<String, u64> = HashMap::new();
+        for u in self.rows("User") {
+            if u.get("IsActive") != Some(&json!(true)) {
+                continue;
+            }
+            let lic = self
+                .get("Profile", str_field(u, "ProfileId"))
+                .map(|p| str_field(p, "UserLicenseId").to_string())
+                .unwrap_or_default();
+            *used.entry(lic).or_default() += 1;
+        }
+        for l in self.records.get_mut("UserLicense").into_iter().flatten() {
+            let n = used.get(id_of(l)).copied().unwrap_or(0);
+            l.insert("UsedLicenses".into(), json!(n));
+        }
+        let mut psl_used: HashMap<String, u64> = HashMap::new();
+        for a in self.rows("PermissionSetLicenseAssign") {
+            *psl_used
+                .entry(str_field(a, "PermissionSetLicenseId").to_string())
+                .or_default() += 1;
+        }
+        for l in self
+            .records
+            .get_mut("PermissionSetLicense")
+            .into_iter()
+            .flatten()
+        {
+            let n = psl_used.get(id_of(l)).copied().unwrap_or(0);
+            l.insert("UsedLicenses".into(), json!(n));
+        }
+    }
+}
+
+/// The `Id` of a row.
+pub fn id_of(r: &Record) -> &str {
+    str_field(r, "Id")
+}
+
+/// A string field of a row, or "".
+pub fn str_field<'r>(r: &'r Record, field: &str) -> &'r str {
+    r.get(field).and_then(Value::as_str).unwrap_or("")
+}
+
+pub fn rec(fields: &[(&str, Value)]) -> Record {
+    fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+/// Canonical XML text through the metadata model.
+pub fn canonical(xml: &str) -> String {
+    let bytes =
+        metadata::canonical_bytes(xml.as_bytes()).unwrap_or_else(|_| xml.as_bytes().to_vec());
+    String::from_utf8(bytes).expect("the writer emits UTF-8")
+}
+
+fn profile_xml(seed: &Seed, p: &super::seed::ProfileSeed) -> String {
+    let mut children = vec![Element::boolean("custom", p.custom)];
+    for op in &p.object_permissions {
+        if let (Some(o), true) = (seed.object(&op.object), p.all_fields != "none") {
+            for f in o.fields.iter().filter(|f| f.permissionable) {
+                children.push(Element::with_children(
+                    "fieldPermissions",
+                    vec![
+                        Element::boolean("editable", p.all_fields == "edit"),
+                        Element::text("field", format!("{}.{}", o.name, f.name)),
+                        Element::boolean("readable", true),
+                    ],
+                ));
+            }
+        }
+        children.push(Element::with_children(
+            "objectPermissions",
+            vec![
+                Element::boolean("allowCreate", op.allow_create),
+                Element::boolean("allowDelete", op.allow_delete),
+                Element::boolean("allowEdit", op.allow_edit),
+                Element::boolean("allowRead", op.allow_read),
+                Element::boolean("modifyAllRecords", op.modify_all_records),
+                Element::text("object", op.object.clone()),
+                Element::boolean("viewAllRecords", op.view_all_records),
+            ],
+        ));
+    }
+    children.push(Element::text("userLicense", p.license.clone()));
+    for name in &p.user_permissions {
+        children.push(Element::with_children(
+            "userPermissions",
+            vec![
+                Element::boolean("enabled", true),
+                Element::text("name", name.clone()),
+            ],
+        ));
+    }
+    let mut doc = Document::new("Profile", children);
+    String::from_utf8(metadata::to_canonical_bytes(&mut doc)).expect("the writer emits UTF-8")
+}
+
+/// A session: who it belongs to and when it stops working.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: String,
+    pub expires: Instant,
+}
+
+/// What the emulator knows besides the org: sessions, jobs, query cursors.
+#[derive(Default)]
+pub struct Runtime {
+    pub sessions: HashMap<String, Session>,
+    /// refresh token -> (user id, client id).
+    pub refresh_tokens: HashMap<String, (String, String)>,
+    pub deploys: HashMap<String, super::deploy::DeployJob>,
+    pub retrieves: HashMap<String, super::retrieve::RetrieveJob>,
+    /// query locator -> rows still to return, and the sObject type.
+    pub cursors: HashMap<String, (String, Vec<Value>)>,
+    /// OAuth clients added at run time: client id -> PEM.
+    pub extra_clients: Vec<(String, String)>,
+    pub job_counter: u64,
+}
+
+/// The admin session printed by `serve` and held by `EmulatorHandle`.
+pub struct AdminSession {
+    pub access_token: Secret,
+    pub refresh_token: Secret,
+    pub org_id: String,
+    pub user_id: String,
+    pub username: String,
+    pub client_id: String,
+}
+
+/// Everything the HTTP handlers share.
+pub struct Shared {
+    state: Mutex<OrgState>,
+    pub runtime: Mutex<Runtime>,
+    pub faults: Faults,
+    pub token_ttl: Duration,
+    pub deploy_polls: u32,
+    pub retrieve_polls: u32,
+    pub query_batch: usize,
+    state_dir: Option<PathBuf>,
+    base_url: OnceLock<String>,
+}
+
+const STATE_FILE: &str = "state.json";
+
+impl Shared {
+    pub fn new(config: Config) -> Result<Shared, EmulatorError> {
+        let state = match &config.state_dir {
+            Some(dir) if dir.join(STATE_FILE).exists() => {
+                let path = dir.join(STATE_FILE);
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| EmulatorError::Read {
+                        path: path.clone(),
+                        source,
+                    })?;
+                serde_json::from_str(&text).map_err(|e| EmulatorError::Invalid {
+                    what: "state",
+                    path,
+                    message: e.to_string(),
+                })?
+            }
+            _ => OrgState::from_seed(config.seed),
+        };
+        let shared = Shared {
+            state: Mutex::new(state),
+            runtime: Mutex::new(Runtime::default()),
+            faults: Faults::new(config.faults),
+            token_ttl: config.token_ttl,
+            deploy_polls: config.deploy_polls,
+            retrieve_polls: config.retrieve_polls,
+            query_batch: config.query_batch.max(1),
+            state_dir: config.state_dir,
+            base_url: OnceLock::new(),
+        };
+        if shared.state_dir.is_some() {
+            let st = shared.lock();
+            shared.persist(&st)?;
+        }
+        Ok(shared)
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, OrgState> {
+        lock(&self.state)
+    }
+
+    pub fn runtime(&self) -> MutexGuard<'_, Runtime> {
+        lock(&self.runtime)
+    }
+
+    pub fn set_base_url(&self, url: &str) {
+        let _ = self.base_url.set(url.to_string());
+    }
+
+    pub fn base_url(&self) -> &str {
+        self.base_url
+            .get()
+            .map_or("http://127.0.0.1", String::as_str)
+    }
+
+    /// Writes the state atomically (temp file in the same directory + rename).
+    pub fn persist(&self, st: &OrgState) -> Result<(), EmulatorError> {
+        let Some(dir) = &self.state_dir else {
+            return Ok(());
+        };
+        let err = |source| EmulatorError::Persist {
+            path: dir.clone(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(err)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+        serde_json::to_writer(&mut tmp, st).map_err(|e| err(e.into()))?;
+        tmp.persist(dir.join(STATE_FILE))
+            .map_err(|e| err(e.error))?;
+        Ok(())
+    }
+
+    /// Persists after a mutation; a failure is reported on stderr by the
+    /// server, the in-memory org stays authoritative.
+    pub fn save(&self, st: &OrgState) {
+        if let Err(e) = self.persist(st) {
+            eprintln!("warning: {e}");
+        }
+    }
+
+    /// Issues a session for a user id.
+    pub fn issue_token(&self, user_id: &str) -> String {
+        let org_id = self.lock().seed.org.id.clone();
+        let token = ids::token(&org_id);
+        self.runtime().sessions.insert(
+            token.clone(),
+            Session {
+                user_id: user_id.to_string(),
+                expires: Instant::now() + self.token_ttl,
+            },
+        );
+        token
+    }
+
+    pub fn token_for_username(&self, username: &str) -> Option<Secret> {
+        let id = id_of(self.lock().find_by("User", "Username", username)?).to_string();
+        Some(Secret::new(self.issue_token(&id)))
+    }
+
+    /// The user id of a live session.
+    pub fn session_user(&self, token: &str) -> Option<String> {
+        let rt = self.runtime();
+        let s = rt.sessions.get(token)?;
+        (s.expires > Instant::now()).then(|| s.user_id.clone())
+    }
+
+    pub fn expire_tokens(&self) {
+        let past = Instant::now();
+        for s in self.runtime().sessions.values_mut() {
+            s.expires = past;
+        }
+    }
+
+    pub fn add_oauth_client(&self, client_id: &str, pem: &str) {
+        self.runtime()
+            .extra_clients
+            .push((client_id.to_string(), pem.to_string()));
+    }
+
+    pub fn admin_session(self: &Arc<Self>) -> AdminSession {
+        let (org_id, user_id, username, client_id) = {
+            let st = self.lock();
+            let user = st
+                .find_by("User", "Username", &st.seed.admin_username)
+                .map(|u| id_of(u).to_string())
+                .unwrap_or_default();
+            let client = st
+                .seed
+                .oauth
+                .clients
+                .first()
+                .map(|c| c.client_id.clone())
+                .unwrap_or_default();
+            (
+                st.seed.org.id.clone(),
+                user,
+                st.seed.admin_username.clone(),
+                client,
+            )
+        };
+        let access = self.issue_token(&user_id);
+        let refresh = ids::token(&org_id).replace("!AQ", "!RT");
+        self.runtime()
+            .refresh_tokens
+            .insert(refresh.clone(), (user_id.clone(), client_id.clone()));
+        AdminSession {
+            access_token: Secret::new(access),
+            refresh_token: Secret::new(refresh),
+            org_id,
+            user_id,
+            username,
+            client_id,
+        }
+    }
+
+    /// A new async job id (`0Af…` deploys, `09S…` retrieves).
+    pub fn job_id(&self, prefix: &str) -> String {
+        let mut rt = self.runtime();
+        rt.job_counter += 1;
+        ids::record_id(prefix, 900_000 + rt.job_counter)
+    }
+}
