@@ -9,7 +9,7 @@ use std::any::Any;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use super::api_error::{parse_rest_errors, ApiError};
+use super::api_error::{parse_rest_errors, ApiError, ApiErrorCode};
 use super::error::OrgError;
 use super::http::{check_url, host_of, Request, Response, Transport, TransportError};
 use super::jwt::JwtLogin;
@@ -308,11 +308,11 @@ impl Org {
                 Verdict::RefreshSession if !refreshed => {
                     refreshed = true;
                     log::debug!("{}: session invalid, getting a fresh token", call.operation);
-                    match self.refresh_token()? {
-                        true => continue,
-                        false => return Err(err),
+                    if !self.refresh_token()? {
+                        return Err(self.session_rejected(err));
                     }
                 }
+                Verdict::RefreshSession => return Err(self.session_rejected(err)),
                 Verdict::RetryIfIdempotent
                     if call.idempotent && retry + 1 < self.retry.max_attempts =>
                 {
@@ -331,6 +331,31 @@ impl Org {
                 }
                 _ => return Err(err),
             }
+        }
+    }
+
+    /// An INVALID_SESSION_ID that a refresh did not cure, worded for the
+    /// way sfprov logged in.
+    fn session_rejected(&self, err: OrgError) -> OrgError {
+        let message = match &err {
+            OrgError::Api { error, .. } if error.code == ApiErrorCode::InvalidSessionId => {
+                error.message.clone()
+            }
+            OrgError::Rest { errors, .. } => match errors.first() {
+                Some(e) if e.code == ApiErrorCode::InvalidSessionId => e.message.clone(),
+                _ => return err,
+            },
+            _ => return err,
+        };
+        let operation = match &err {
+            OrgError::Api { operation, .. } | OrgError::Rest { operation, .. } => operation.clone(),
+            _ => String::new(),
+        };
+        OrgError::SessionRejected {
+            org: self.label.clone(),
+            operation,
+            login: self.kind,
+            message,
         }
     }
 

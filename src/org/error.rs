@@ -75,6 +75,15 @@ pub enum OrgError {
         error: ApiError,
     },
 
+    #[error("{operation} on org `{org}` failed: INVALID_SESSION_ID: {message}")]
+    SessionRejected {
+        org: String,
+        operation: String,
+        /// How sfprov logged in (`sf CLI`, `access token`, `JWT bearer`, ...).
+        login: &'static str,
+        message: String,
+    },
+
     #[error("{operation} on org `{org}` failed: {}", join_errors(errors))]
     Rest {
         org: String,
@@ -169,6 +178,7 @@ impl OrgError {
         match self {
             OrgError::Api { error, .. } => Some(&error.code),
             OrgError::Rest { errors, .. } => errors.first().map(|e| &e.code),
+            OrgError::SessionRejected { .. } => Some(&ApiErrorCode::InvalidSessionId),
             _ => None,
         }
     }
@@ -225,6 +235,16 @@ impl OrgError {
             OrgError::ApiVersionTooOld { .. } => {
                 "set `api_version` in sfprov.toml to 40.0 or newer (for example 63.0)".to_string()
             }
+            OrgError::SessionRejected { login, org, .. } => match *login {
+                "sf CLI" => format!("log in again: `sf org login web --alias {org}`"),
+                "access token" => "export a fresh SF_ACCESS_TOKEN (for example from \
+                     `sf org auth show-access-token --target-org ALIAS --json`)"
+                    .to_string(),
+                "JWT bearer" => "the org refuses sessions minted for this user: check the connected \
+                     app's policies, and that it does not issue JWT-based access tokens"
+                    .to_string(),
+                _ => "run the command again".to_string(),
+            },
             OrgError::Api { error, org, .. } => return code_hint(&error.code, org),
             OrgError::Rest { errors, org, .. } => {
                 return errors.first().and_then(|e| code_hint(&e.code, org))
@@ -266,7 +286,7 @@ impl OrgError {
 fn code_hint(code: &ApiErrorCode, org: &str) -> Option<String> {
     Some(match code {
         ApiErrorCode::InvalidSessionId => {
-            format!("log in again: `sf org login web --alias {org}`, or get a fresh SF_ACCESS_TOKEN")
+            format!("log in again (`sf org login web --alias {org}`), or get a fresh SF_ACCESS_TOKEN")
         }
         ApiErrorCode::InsufficientAccess => {
             "the connecting user needs \"Modify Metadata Through Metadata API Functions\" or \"Modify All Data\""
