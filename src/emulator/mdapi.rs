@@ -187,7 +187,12 @@ fn read_metadata(shared: &Shared, n: &Node) -> Response {
     let st = shared.lock();
     let mut x = String::from("<result>");
     for name in names {
-        let Some(c) = st.component(&ty, &name) else {
+        // Settings are read by their own type: SecuritySettings + `Security`.
+        let stored = match ty.strip_suffix("Settings") {
+            Some(_) if ty != "Settings" => st.component("Settings", &name),
+            _ => st.component(&ty, &name),
+        };
+        let Some(c) = stored else {
             continue;
         };
         let Ok(doc) = metadata::parse(&c.xml) else {

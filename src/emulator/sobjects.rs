@@ -372,7 +372,7 @@ fn check_body(
         let missing: Vec<&str> = fs
             .iter()
             .filter(|f| f.required)
-            .filter(|f| body.get(&f.name).map_or(true, |v| v.is_null() || v == ""))
+            .filter(|f| !matches!(body.get(&f.name), Some(v) if !v.is_null() && v != ""))
             .map(|f| f.name.as_str())
             .collect();
         if !missing.is_empty() {
