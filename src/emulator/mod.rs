@@ -293,7 +293,8 @@ impl Ready {
 }
 
 /// Runs `sfprov emulator serve`: starts, calls `on_ready` once listening, then
-/// serves until Ctrl-C (or until `stop` resolves), and shuts down gracefully.
+/// serves until Ctrl-C or SIGTERM (or until `stop` receives), then shuts
+/// down gracefully: in-flight requests finish, the state is already on disk.
 pub fn serve(
     opts: ServeOptions,
     on_ready: impl FnOnce(&Ready),
@@ -307,6 +308,10 @@ pub fn serve(
         config.faults = faults::from_file(path)?;
     }
     config.state_dir = opts.state_dir.clone();
+    let interrupt = match stop {
+        Some(_) => None,
+        None => Some(server::Interrupt::register()?),
+    };
     let handle = spawn_on(config, opts.port.unwrap_or(0))?;
     on_ready(&Ready {
         instance_url: handle.url.clone(),
@@ -314,11 +319,12 @@ pub fn serve(
         org_id: handle.org_id.clone(),
         username: handle.username.clone(),
     });
-    match stop {
-        Some(rx) => {
+    match (stop, interrupt) {
+        (Some(rx), _) => {
             let _ = rx.recv();
         }
-        None => server::wait_for_ctrl_c()?,
+        (None, Some(i)) => i.wait()?,
+        (None, None) => {}
     }
     drop(handle);
     Ok(())

@@ -104,3 +104,49 @@ fn bad_seed_file_is_a_clear_error() {
     .unwrap_err();
     assert!(e.to_string().contains(&p.display().to_string()), "{e}");
 }
+
+#[test]
+fn sfprov_emulator_serve_binary_stops_on_ctrl_c() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sfprov"))
+        .args(["emulator", "serve", "--state"])
+        .arg(dir.path().join("org"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    let url = v["instance_url"].as_str().unwrap();
+    let auth = format!("Bearer {}", v["access_token"].as_str().unwrap());
+    let r = http(
+        url,
+        "GET",
+        "/services/data/v63.0/sobjects/User/describe",
+        &[("Authorization", &auth)],
+        "",
+    )
+    .unwrap();
+    assert_eq!(r.status, 200);
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    if !killed.is_ok_and(|s| s.success()) {
+        child.kill().unwrap();
+        panic!("could not send SIGINT");
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("listening on"), "{stderr}");
+    assert!(
+        !stderr.contains(v["access_token"].as_str().unwrap()),
+        "the token only goes to stdout"
+    );
+    assert!(dir.path().join("org/state.json").exists());
+}
