@@ -275,7 +275,7 @@ pub fn execute(st: &mut OrgState, job: &DeployJob) -> Outcome {
         return finished("Failed", vec![f], vec![], 0);
     };
     let manifest_name = format!("{prefix}package.xml");
-    let members = match manifest_members(&files[&manifest_name]) {
+    let (members, version) = match manifest_members(&files[&manifest_name]) {
         Ok(m) => m,
         Err(e) => {
             let f = failure("", &manifest_name, "package.xml", e);
@@ -286,7 +286,8 @@ pub fn execute(st: &mut OrgState, job: &DeployJob) -> Outcome {
     let mut failures = Vec::new();
     let mut successes = Vec::new();
     let mut found: Vec<(String, String)> = Vec::new();
-    let user = job.created_by.clone();
+    // Before API 40.0 a PermissionSet deploy merged like a Profile (Summer '17).
+    let merge_permsets = version.is_some_and(|v| v < 40.0);
     for (path, bytes) in &files {
         let Some(rel) = path.strip_prefix(&prefix) else {
             continue;
@@ -307,7 +308,7 @@ pub fn execute(st: &mut OrgState, job: &DeployJob) -> Outcome {
             continue;
         };
         found.push((ty.name.to_string(), member.clone()));
-        match apply_component(&mut work, ty.name, &member, bytes, &user) {
+        match apply_component(&mut work, ty.name, &member, bytes, merge_permsets) {
             Ok((created, changed, id)) => successes.push(DeployMessage {
                 changed,
                 component_type: ty.name.to_string(),
@@ -385,8 +386,8 @@ fn read_zip(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, String> {
     Ok(files)
 }
 
-/// (type, member) pairs of a package.xml.
-pub fn manifest_members(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+/// (type, member) pairs and the version of a package.xml.
+pub fn manifest_members(bytes: &[u8]) -> Result<(Vec<(String, String)>, Option<f64>), String> {
     let text = metadata::read::utf8(bytes).map_err(|e| format!("Error parsing file: {e}"))?;
     let doc = metadata::parse(text).map_err(|e| format!("Error parsing file: {e}"))?;
     let mut out = Vec::new();
@@ -396,7 +397,11 @@ pub fn manifest_members(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
             out.push((ty.clone(), m.text_value().unwrap_or("").to_string()));
         }
     }
-    Ok(out)
+    let version = doc
+        .root
+        .child_text("version")
+        .and_then(|v| v.trim().parse().ok());
+    Ok((out, version))
 }
 
 /// Applies one file to the working org: Ok((created, changed, id)) or the problems.
@@ -405,12 +410,11 @@ fn apply_component(
     ty: &str,
     member: &str,
     bytes: &[u8],
-    user: &str,
+    merge_permsets: bool,
 ) -> Result<(bool, bool, Option<String>), Vec<String>> {
     let text = metadata::read::utf8(bytes).map_err(|e| vec![format!("Error parsing file: {e}")])?;
     let doc = metadata::parse(text).map_err(|e| vec![format!("Error parsing file: {e}")])?;
     let mut doc = doc.into_owned();
-    let _ = user;
     let before = st.component(ty, member).map(|c| c.xml.clone());
     if before.is_some()
         && st
@@ -429,7 +433,7 @@ fn apply_component(
                     let mut old = metadata::parse(old)
                         .map_err(|e| vec![e.to_string()])?
                         .into_owned();
-                    access::overlay(&mut old.root, &doc.root);
+                    access::overlay(&mut old.root, &doc.root, "Profile");
                     old
                 }
                 None => doc.clone(),
@@ -454,9 +458,15 @@ fn apply_component(
                 }
                 let xml = canonical_string(&mut merged);
                 let desc = merged.root.child_text("description").map(str::to_string);
-                st.create_profile(member, member, &license, xml, desc.as_deref());
-                return Ok((true, true, st.component(ty, member).map(|c| c.id.clone())));
+                let id = st.create_profile(member, member, &license, xml, desc.as_deref());
+                sync_owned_setup_access(st, &id, &merged.root);
+                return Ok((true, true, Some(id)));
             }
+            let profile_id = st
+                .component(ty, member)
+                .map(|c| c.id.clone())
+                .unwrap_or_default();
+            sync_owned_setup_access(st, &profile_id, &merged.root);
             canonical_string(&mut merged)
         }
         "PermissionSet" => {
@@ -478,6 +488,13 @@ fn apply_component(
                         "In field: license - no PermissionSetLicense named {l} found"
                     ));
                 }
+            }
+            if let (true, Some(old)) = (merge_permsets, &before) {
+                let mut old = metadata::parse(old)
+                    .map_err(|e| vec![e.to_string()])?
+                    .into_owned();
+                access::overlay(&mut old.root, &doc.root, "PermissionSet");
+                doc = old;
             }
             access::normalize(&mut doc.root);
             problems.extend(access::check_grants(st, &doc.root, user_license.as_deref()));
@@ -503,6 +520,7 @@ fn apply_component(
                 .component(ty, member)
                 .map(|c| c.id.clone())
                 .unwrap_or_default();
+            access::sync_setup_access(st, &id, &doc.root);
             match st.get_mut("PermissionSet", &id) {
                 Some(r) => {
                     for (k, v) in fields {
@@ -582,6 +600,18 @@ fn apply_component(
         .map(|c| c.id.clone())
         .filter(|i| !i.is_empty());
     Ok((created, changed, id))
+}
+
+/// Page/class access of a profile lives on its profile-owned permission set.
+fn sync_owned_setup_access(st: &mut OrgState, profile_id: &str, root: &metadata::Element<'static>) {
+    let owned = st
+        .rows("PermissionSet")
+        .iter()
+        .find(|r| r.get("ProfileId").and_then(Value::as_str) == Some(profile_id))
+        .map(|r| id_of(r).to_string());
+    if let Some(owned) = owned {
+        access::sync_setup_access(st, &owned, root);
+    }
 }
 
 fn canonical_string(doc: &mut metadata::Document<'_>) -> String {

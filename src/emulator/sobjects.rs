@@ -616,6 +616,71 @@ pub fn create(
                 .map(str::to_string);
             Ok(st.create_profile(&name, &name, &license, xml, desc.as_deref()))
         }
+        "PermissionSet" => {
+            let name = str_field(&r, "Name").to_string();
+            if st.component("PermissionSet", &name).is_some() {
+                return Err(err(
+                    "DUPLICATE_DEVELOPER_NAME",
+                    "The permission set API name is already in use.",
+                    &["Name"],
+                ));
+            }
+            let label = str_field(&r, "Label").to_string();
+            let mut doc = metadata::Document::new(
+                "PermissionSet",
+                vec![metadata::Element::text("label", label.clone())],
+            );
+            let xml = String::from_utf8(metadata::to_canonical_bytes(&mut doc))
+                .expect("the writer emits UTF-8");
+            st.put_component("PermissionSet", &name, xml, None, &super::ids::now_iso());
+            let id = st.components["PermissionSet"][&name].id.clone();
+            let mut row = Record::new();
+            row.insert("Id".into(), json!(id));
+            row.insert("Name".into(), json!(name));
+            row.insert("Label".into(), json!(label));
+            row.insert(
+                "LicenseId".into(),
+                r.get("LicenseId").cloned().unwrap_or(Value::Null),
+            );
+            row.insert("IsOwnedByProfile".into(), json!(false));
+            row.insert("NamespacePrefix".into(), Value::Null);
+            row.insert("Type".into(), json!("Regular"));
+            row.insert(
+                "Description".into(),
+                r.get("Description").cloned().unwrap_or(Value::Null),
+            );
+            st.records
+                .entry("PermissionSet".into())
+                .or_default()
+                .push(row);
+            Ok(id)
+        }
+        "SetupEntityAccess" => {
+            let parent = str_field(&r, "ParentId").to_string();
+            let entity = str_field(&r, "SetupEntityId").to_string();
+            let Some(entity_type) = st.type_of_id(&entity) else {
+                return Err(err(
+                    "INVALID_CROSS_REFERENCE_KEY",
+                    format!("SetupEntityId: id value of incorrect type: {entity}"),
+                    &["SetupEntityId"],
+                ));
+            };
+            if let Some(dup) = st.rows("SetupEntityAccess").iter().find(|a| {
+                super::ids::same(str_field(a, "ParentId"), &parent)
+                    && super::ids::same(str_field(a, "SetupEntityId"), &entity)
+            }) {
+                return Err(err(
+                    "DUPLICATE_VALUE",
+                    format!(
+                        "duplicate value found: <unknown> duplicates value on record with id: {}",
+                        id_of(dup)
+                    ),
+                    &[],
+                ));
+            }
+            r.insert("SetupEntityType".into(), json!(entity_type));
+            Ok(st.insert("SetupEntityAccess", r))
+        }
         other => Err(err(
             "INVALID_TYPE",
             format!("Cannot create records of type {other} in the sfprov emulator"),

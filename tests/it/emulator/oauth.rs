@@ -254,3 +254,75 @@ fn secrets_do_not_print() {
     assert!(!shown.contains(org.h.access_token.expose()), "{shown}");
     assert!(shown.contains("[redacted]"));
 }
+
+/// A key and self-signed X.509 certificate made by the openssl CLI, when present.
+fn openssl_cert(dir: &std::path::Path) -> Option<(RsaPrivateKey, String)> {
+    use rsa::pkcs8::DecodePrivateKey;
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=sfprov-test",
+        ])
+        .arg("-keyout")
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    if !status.success() {
+        return None;
+    }
+    let key =
+        RsaPrivateKey::from_pkcs8_pem(&std::fs::read_to_string(dir.join("key.pem")).ok()?).ok()?;
+    Some((key, std::fs::read_to_string(dir.join("cert.pem")).ok()?))
+}
+
+fn jwt_with(key: &RsaPrivateKey, claims: Value) -> String {
+    let h = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256"}"#);
+    let c = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let signed = format!("{h}.{c}");
+    let sig = SigningKey::<Sha256>::new(key.clone())
+        .sign(signed.as_bytes())
+        .to_vec();
+    format!("{signed}.{}", URL_SAFE_NO_PAD.encode(sig))
+}
+
+#[test]
+fn jwt_verified_against_a_deployed_connected_app_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((cert_key, cert)) = openssl_cert(dir.path()) else {
+        eprintln!("SKIPPED jwt_verified_against_a_deployed_connected_app_certificate: openssl CLI not found");
+        return;
+    };
+    let org = Org::start();
+    // The seed's client, configured with the certificate.
+    org.h.add_oauth_client("3MVG9CertClient", &cert);
+    let mut c = claims(&org);
+    c["iss"] = json!("3MVG9CertClient");
+    assert_eq!(bearer(&org, &jwt_with(&cert_key, c.clone())).status, 200);
+    // A connected app deployed with consumerKey + certificate is a client too.
+    let app = doc(
+        "ConnectedApp",
+        &format!(
+            "<contactEmail>ops@example.com</contactEmail><label>CI</label><oauthConfig><callbackUrl>https://example.com/cb</callbackUrl>\
+<certificate>{}</certificate><consumerKey>3MVG9DeployedApp</consumerKey><isAdminApproved>true</isAdminApproved><scopes>Api</scopes></oauthConfig>",
+            esc(&cert)
+        ),
+    );
+    let res = org.deploy(&[("connectedApps/CI.connectedApp", &app)]);
+    assert_eq!(tag(&res, "status").as_deref(), Some("Succeeded"), "{res}");
+    c["iss"] = json!("3MVG9DeployedApp");
+    let r = bearer(&org, &jwt_with(&cert_key, c.clone()));
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Signed by another key: rejected.
+    let r = bearer(&org, &jwt_with(key(), c));
+    assert_eq!(r.json()["error_description"], "invalid assertion");
+}

@@ -317,3 +317,57 @@ fn integration_license_seats_run_out() {
     let r = org.create("User", user("u5@example.com", &integ));
     assert_eq!(error_code(&r), "LICENSE_LIMIT_EXCEEDED");
 }
+
+#[test]
+fn retired_and_unknown_versions() {
+    let org = Org::start();
+    assert_eq!(
+        org.rest(
+            "GET",
+            "/services/data/v30.0/query?q=SELECT+Id+FROM+User",
+            ""
+        )
+        .status,
+        410
+    );
+    assert_eq!(
+        org.rest("GET", "/services/data/nope/query?q=SELECT+Id+FROM+User", "")
+            .status,
+        404
+    );
+    let env = format!(
+        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:met=\"{MD}\"><soapenv:Header><met:SessionHeader>\
+<met:sessionId>{}</met:sessionId></met:SessionHeader></soapenv:Header><soapenv:Body><met:describeMetadata/></soapenv:Body></soapenv:Envelope>",
+        org.token()
+    );
+    let r = http(&org.h.url, "POST", "/services/Soap/m/30.0", &[], &env).unwrap();
+    assert_eq!(
+        tag(&r.body, "faultcode").as_deref(),
+        Some("sf:UNSUPPORTED_API_VERSION")
+    );
+}
+
+#[test]
+fn permission_set_and_profile_created_over_rest() {
+    let org = Org::start();
+    let r = org.create(
+        "PermissionSet",
+        json!({"Name": "Rest_PS", "Label": "Rest PS"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(org.h.component("PermissionSet", "Rest_PS").is_some());
+    assert_eq!(
+        org.create("PermissionSet", json!({"Name": "Rest_PS", "Label": "x"}))
+            .status,
+        400
+    );
+    let lic = org.id_of("SELECT Id FROM UserLicense WHERE Name = 'Salesforce'");
+    let r = org.create("Profile", json!({"Name": "API Only", "UserLicenseId": lic}));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let (_, files) = org.retrieve(&[("Profile", "API Only")], true);
+    assert!(files["profiles/API Only.profile"].contains("<userLicense>Salesforce</userLicense>"));
+    let r = org.create("User", json!({"Username": "x@example.com", "Bogus": 1}));
+    assert_eq!(r.json()[0]["errorCode"], "INVALID_FIELD");
+    let r = org.create("User", json!({"Username": "x@example.com", "Name": "x"}));
+    assert_eq!(r.json()[0]["errorCode"], "INVALID_FIELD_FOR_INSERT_UPDATE");
+}

@@ -304,3 +304,77 @@ fn settings_merge_and_connected_app_deploy() {
         1
     );
 }
+
+#[test]
+fn permission_set_before_api_40_merges() {
+    use base64::Engine;
+    let org = Org::start();
+    succeeded(&org.deploy(&[(
+        PS,
+        &ps(&format!(
+            "{}{}",
+            up("ApiEnabled", true),
+            up("RunReports", true)
+        )),
+    )]));
+    let mut manifest = sfprov::metadata::package::manifest([("PermissionSet", "Sync")], "39.0");
+    let zip = zip_raw(&[
+        (
+            "package.xml".into(),
+            sfprov::metadata::to_canonical_bytes(&mut manifest),
+        ),
+        (
+            PS.into(),
+            ps(&format!(
+                "{}{}",
+                up("ViewSetup", true),
+                up("RunReports", false)
+            ))
+            .into_bytes(),
+        ),
+    ]);
+    let r = org.soap(&format!(
+        "<met:deploy><met:ZipFile>{}</met:ZipFile><met:DeployOptions><met:singlePackage>true</met:singlePackage></met:DeployOptions></met:deploy>",
+        base64::engine::general_purpose::STANDARD.encode(zip)
+    ));
+    succeeded(&org.deploy_wait(&tag(&r.body, "id").unwrap()));
+    let stored = org.h.component("PermissionSet", "Sync").unwrap();
+    assert!(
+        stored.contains("<name>ApiEnabled</name>") && stored.contains("<name>ViewSetup</name>"),
+        "{stored}"
+    );
+    assert!(!stored.contains("<name>RunReports</name>"));
+}
+
+#[test]
+fn page_access_shows_as_setup_entity_access() {
+    let org = Org::start();
+    let page = "<pageAccesses><apexPage>Zendesk__ZendeskOAuth</apexPage><enabled>true</enabled></pageAccesses>";
+    succeeded(&org.deploy(&[(PS, &ps(page))]));
+    let ps_id = org.id_of("SELECT Id FROM PermissionSet WHERE Name = 'Sync'");
+    let page_id = org.id_of(
+        "SELECT Id FROM ApexPage WHERE Name = 'ZendeskOAuth' AND NamespacePrefix = 'Zendesk'",
+    );
+    let q = org.query(&format!(
+        "SELECT SetupEntityId, SetupEntityType FROM SetupEntityAccess WHERE ParentId = '{ps_id}'"
+    ));
+    assert_eq!(q["totalSize"], 1);
+    assert_eq!(q["records"][0]["SetupEntityId"], page_id.as_str());
+    assert_eq!(q["records"][0]["SetupEntityType"], "ApexPage");
+    let res = org.deploy(&[(PS, &ps("<pageAccesses><apexPage>Zendesk__Nope</apexPage><enabled>true</enabled></pageAccesses>"))]);
+    assert_eq!(
+        problems(&res),
+        ["In field: apexPage - no ApexPage named Zendesk__Nope found"]
+    );
+    // Access to the installed connected app is a SetupEntityAccess row made over REST.
+    let app = org.id_of("SELECT Id FROM ConnectedApplication WHERE NamespacePrefix = 'Zendesk'");
+    let body = serde_json::json!({"ParentId": ps_id, "SetupEntityId": app});
+    let r = org.create("SetupEntityAccess", body.clone());
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        org.create("SetupEntityAccess", body).json()[0]["errorCode"],
+        "DUPLICATE_VALUE"
+    );
+    let q = org.query(&format!("SELECT Id FROM SetupEntityAccess WHERE ParentId = '{ps_id}' AND SetupEntityType = 'ConnectedApplication'"));
+    assert_eq!(q["totalSize"], 1);
+}
