@@ -386,8 +386,11 @@ fn read_zip(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, String> {
     Ok(files)
 }
 
-/// (type, member) pairs and the version of a package.xml.
-pub fn manifest_members(bytes: &[u8]) -> Result<(Vec<(String, String)>, Option<f64>), String> {
+/// (type, member) pairs of a package.xml.
+pub type Members = Vec<(String, String)>;
+
+/// The members and the version of a package.xml.
+pub fn manifest_members(bytes: &[u8]) -> Result<(Members, Option<f64>), String> {
     let text = metadata::read::utf8(bytes).map_err(|e| format!("Error parsing file: {e}"))?;
     let doc = metadata::parse(text).map_err(|e| format!("Error parsing file: {e}"))?;
     let mut out = Vec::new();
