@@ -15,7 +15,7 @@
 
 use std::cmp::Ordering;
 
-use super::schema::{self, Key, TypeSchema};
+use super::schema::{self, Field, Key, TypeSchema};
 use super::tree::{Content, Document, Element};
 
 /// Puts a document in canonical order, in place.
@@ -52,7 +52,15 @@ struct SortKey<'e> {
 }
 
 fn sort_key<'e>(ty: &'static TypeSchema, child: &'e Element<'_>) -> SortKey<'e> {
-    match ty.field(&child.name) {
+    sort_key_with(ty, child, ty.field(&child.name))
+}
+
+fn sort_key_with<'e>(
+    ty: &'static TypeSchema,
+    child: &'e Element<'_>,
+    field: Option<(usize, &'static Field)>,
+) -> SortKey<'e> {
+    match field {
         Some((slot, field)) => {
             let keys = match field.key {
                 Key::Single | Key::Ordered => ["", ""],
@@ -87,21 +95,60 @@ fn sort_key<'e>(ty: &'static TypeSchema, child: &'e Element<'_>) -> SortKey<'e> 
     }
 }
 
-fn sort_children(children: &mut Vec<Element<'_>>, ty: &'static TypeSchema) {
+fn sort_children(children: &mut [Element<'_>], ty: &'static TypeSchema) {
     if children.len() < 2 {
         return;
     }
-    let keys: Vec<SortKey<'_>> = children.iter().map(|c| sort_key(ty, c)).collect();
-    if keys.windows(2).all(|w| w[0] <= w[1]) {
-        return; // already canonical: the common case for retrieved files
+    // Retrieved files are canonical already: check without allocating,
+    // computing each key once and looking a name up only when it changes
+    // (100,000 fieldPermissions in a row are common).
+    let mut last_name: &str = &children[0].name;
+    let mut last_field = ty.field(last_name);
+    let mut prev = sort_key_with(ty, &children[0], last_field);
+    let mut sorted = true;
+    for child in &children[1..] {
+        if child.name != last_name {
+            last_name = &child.name;
+            last_field = ty.field(last_name);
+        }
+        let key = sort_key_with(ty, child, last_field);
+        if key < prev {
+            sorted = false;
+            break;
+        }
+        prev = key;
+    }
+    if sorted {
+        return;
     }
     let mut perm: Vec<u32> = (0..children.len() as u32).collect();
     // Stable: equal keys (ordered lists, duplicates) keep their relative order.
-    perm.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
-    drop(keys);
-    let mut slots: Vec<Option<Element<'_>>> =
-        std::mem::take(children).into_iter().map(Some).collect();
-    children.extend(perm.into_iter().filter_map(|i| slots[i as usize].take()));
+    perm.sort_by(|&a, &b| {
+        sort_key(ty, &children[a as usize]).cmp(&sort_key(ty, &children[b as usize]))
+    });
+    apply_permutation(children, &mut perm);
+}
+
+/// Reorders `items` so that position i holds what was at `perm[i]`, in place
+/// (cycle by cycle; `perm` is consumed), so sorting 100,000 entries needs no
+/// second copy of them.
+fn apply_permutation<T>(items: &mut [T], perm: &mut [u32]) {
+    const DONE: u32 = u32::MAX;
+    for start in 0..items.len() {
+        if perm[start] == DONE {
+            continue;
+        }
+        let mut i = start;
+        loop {
+            let from = perm[i] as usize;
+            perm[i] = DONE;
+            if from == start {
+                break;
+            }
+            items.swap(i, from);
+            i = from;
+        }
+    }
 }
 
 /// The name without a namespace prefix.
@@ -113,4 +160,17 @@ pub fn local_name(name: &str) -> &str {
 /// used by code that inserts into an already canonical list.
 pub fn compare_entries(ty: &'static TypeSchema, a: &Element<'_>, b: &Element<'_>) -> Ordering {
     sort_key(ty, a).cmp(&sort_key(ty, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::apply_permutation;
+
+    #[test]
+    fn permutation_in_place() {
+        let mut items = vec!['a', 'b', 'c', 'd', 'e'];
+        let mut perm = vec![3, 0, 4, 1, 2];
+        apply_permutation(&mut items, &mut perm);
+        assert_eq!(items, ['d', 'a', 'e', 'b', 'c']);
+    }
 }

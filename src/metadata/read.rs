@@ -197,6 +197,8 @@ pub fn parse(input: &str) -> Result<Document<'_>, ParseError> {
                     ));
                 };
                 open.element.content = if !open.children.is_empty() {
+                    // Exact size: a 100,000-entry profile has 100,000 of these.
+                    open.children.shrink_to_fit();
                     Content::Children(open.children)
                 } else if let Some(text) = open.text {
                     Content::Text(text)
