@@ -10,15 +10,18 @@
 
 mod access;
 mod admin;
+mod apply;
 mod auth;
 mod deploy;
 mod faults;
 mod ids;
 mod mdapi;
+mod records;
 mod rest;
 mod retrieve;
 mod seed;
 mod server;
+mod shared;
 mod soap;
 mod sobjects;
 mod soql;
@@ -31,7 +34,8 @@ use std::time::Duration;
 
 pub use faults::{FaultAction, FaultRule};
 pub use seed::Seed;
-pub use state::{OrgState, Shared};
+pub use shared::Shared;
+pub use state::OrgState;
 
 /// The directory, under a project, where `--target-org local` keeps its org.
 pub const LOCAL_ORG_DIR: &str = ".sfprov/local-org";

@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 
 use super::faults::{self, ConnControl, FaultAction, Outcome};
 use super::sobjects::{self, RestError};
-use super::{auth, ids, soql, Shared};
+use super::{auth, ids, records, soql, Shared};
 
 /// `[{"message": …, "errorCode": …}]` with a status.
 pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -224,7 +224,7 @@ fn route(
                 );
             };
             let mut st = shared.lock();
-            match sobjects::create(&mut st, ty, fields) {
+            match records::create(&mut st, ty, fields) {
                 Ok(id) => {
                     shared.save(&st);
                     let location = format!("/services/data/{version}/sobjects/{ty}/{id}");
@@ -257,7 +257,7 @@ fn route(
                 );
             };
             let mut st = shared.lock();
-            match sobjects::update(&mut st, ty, id, fields) {
+            match records::update(&mut st, ty, id, fields) {
                 Ok(()) => {
                     shared.save(&st);
                     StatusCode::NO_CONTENT.into_response()
