@@ -2,6 +2,7 @@
 
 mod client;
 mod faults;
+mod golden;
 mod mdapi;
 mod oauth;
 mod rest;

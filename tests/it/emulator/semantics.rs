@@ -176,7 +176,14 @@ fn deploy_errors_are_worded_as_salesforce_words_them() {
     assert_eq!(tag(&res, "componentType").as_deref(), Some("PermissionSet"));
     assert_eq!(tag(&res, "problemType").as_deref(), Some("Error"));
 
-    let res = org.deploy(&[(PS, &ps(&up("ManageUsers", true)))]);
+    let res = org.deploy(&[(
+        PS,
+        &ps(&format!(
+            "{}{}",
+            up("ManageUsers", true),
+            up("ViewSetup", true)
+        )),
+    )]);
     assert_eq!(
         problems(&res),
         ["Permission ManageUsers depends on permission(s): ViewRoles"]
