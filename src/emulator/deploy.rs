@@ -142,10 +142,18 @@ pub fn result_xml(shared: &Shared, job: &DeployJob, include_details: bool) -> St
         bool_s(job.options.ignore_warnings),
     );
     leaf(&mut x, "lastModifiedDate", &ids::now_iso());
-    let (errors, deployed, total) = job
-        .outcome
-        .as_ref()
-        .map_or((0, 0, 0), |o| (o.failures.len(), o.deployed, o.total));
+    let (errors, deployed, total) = job.outcome.as_ref().map_or((0, 0, 0), |o| {
+        (
+            o.failures
+                .iter()
+                .filter(|m| !m.component_type.is_empty())
+                .count(),
+            o.deployed,
+            o.total,
+        )
+    });
+    // A package-level failure ("No package.xml found") is not a component
+    // error: Salesforce reports numberComponentErrors=0 for it.
     leaf(&mut x, "numberComponentErrors", &errors.to_string());
     leaf(&mut x, "numberComponentsDeployed", &deployed.to_string());
     leaf(&mut x, "numberComponentsTotal", &total.to_string());

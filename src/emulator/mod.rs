@@ -176,6 +176,14 @@ pub fn spawn(config: Config) -> Result<EmulatorHandle, EmulatorError> {
     spawn_on(config, 0)
 }
 
+/// What `--target-org local` runs: an in-process emulator whose org lives in
+/// `<project_dir>/.sfprov/local-org/` (created on first use), so that
+/// plan -> apply -> plan converges across invocations. Deploys and retrieves
+/// finish at their first status poll.
+pub fn spawn_local(project_dir: &Path) -> Result<EmulatorHandle, EmulatorError> {
+    spawn(Config::local(project_dir))
+}
+
 fn spawn_on(config: Config, port: u16) -> Result<EmulatorHandle, EmulatorError> {
     let shared = Arc::new(Shared::new(config)?);
     let running = server::start(shared.clone(), port)?;

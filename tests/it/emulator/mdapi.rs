@@ -91,6 +91,11 @@ fn deploy_without_package_xml_fails_and_not_single_package_needs_a_folder() {
         Some("No package.xml found")
     );
     assert_eq!(tag(&res, "fileName").as_deref(), Some("package.xml"));
+    assert_eq!(
+        tag(&res, "numberComponentErrors").as_deref(),
+        Some("0"),
+        "as in the real fixture"
+    );
     // singlePackage=false: package.xml one folder down; file names keep the folder.
     let zip = zip_with_manifest(&[(PS, &ps_file())], "unpackaged/");
     let res = org.deploy_wait(&id_of(zip, false));

@@ -302,6 +302,23 @@ fn users_licenses_and_assignments() {
         json!({"AssigneeId": std_user, "PermissionSetId": bound_id}),
     );
     assert_eq!(error_code(&r), "FIELD_INTEGRITY_EXCEPTION");
+
+    // Child subqueries, as CCI checks assignments: null when there are no rows.
+    let q = org.query(
+        "SELECT Id, (SELECT PermissionSetId FROM PermissionSetAssignments), (SELECT Id FROM PermissionSetLicenseAssignments) \
+         FROM User WHERE Username IN ('zendesk@example.com', 'std@example.com') ORDER BY Username DESC",
+    );
+    let rows = q["records"].as_array().unwrap();
+    assert_eq!(rows[0]["PermissionSetAssignments"]["totalSize"], 2);
+    assert_eq!(
+        rows[0]["PermissionSetLicenseAssignments"]["records"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(rows[1]["PermissionSetAssignments"]["totalSize"], 1);
+    assert_eq!(rows[1]["PermissionSetLicenseAssignments"], Value::Null);
 }
 
 #[test]

@@ -31,7 +31,9 @@ fn state_survives_a_restart() {
         .unwrap()
         .collect();
     assert_eq!(leftovers.len(), 1, "atomic writes leave no temp files");
-    let org = Org::with(Config::local(dir.path()));
+    let org = Org {
+        h: emulator::spawn_local(dir.path()).unwrap(),
+    };
     assert!(org.h.component("PermissionSet", "Kept").is_some());
     assert_eq!(
         org.query("SELECT count() FROM User WHERE Username = 'kept@example.com'")["totalSize"],
