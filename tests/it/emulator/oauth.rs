@@ -308,20 +308,52 @@ fn jwt_verified_against_a_deployed_connected_app_certificate() {
     let mut c = claims(&org);
     c["iss"] = json!("3MVG9CertClient");
     assert_eq!(bearer(&org, &jwt_with(&cert_key, c.clone())).status, 200);
-    // A connected app deployed with consumerKey + certificate is a client too.
-    let app = doc(
-        "ConnectedApp",
-        &format!(
-            "<contactEmail>ops@example.com</contactEmail><label>CI</label><oauthConfig><callbackUrl>https://example.com/cb</callbackUrl>\
-<certificate>{}</certificate><consumerKey>3MVG9DeployedApp</consumerKey><isAdminApproved>true</isAdminApproved><scopes>Api</scopes></oauthConfig>",
-            esc(&cert)
-        ),
-    );
-    let res = org.deploy(&[("connectedApps/CI.connectedApp", &app)]);
+    // A connected app deployed with consumerKey + certificate is a client too;
+    // with admin approval, only users of the listed profiles or permission sets
+    // (by label) may use it.
+    let app = |allowed: &str| {
+        doc(
+            "ConnectedApp",
+            &format!(
+                "<contactEmail>ops@example.com</contactEmail><label>CI</label><oauthConfig><callbackUrl>https://example.com/cb</callbackUrl>\
+<certificate>{}</certificate><consumerKey>3MVG9DeployedApp</consumerKey><isAdminApproved>true</isAdminApproved><scopes>Api</scopes></oauthConfig>{allowed}",
+                esc(&cert)
+            ),
+        )
+    };
+    let res = org.deploy(&[("connectedApps/CI.connectedApp", &app(""))]);
     assert_eq!(tag(&res, "status").as_deref(), Some("Succeeded"), "{res}");
     c["iss"] = json!("3MVG9DeployedApp");
     let r = bearer(&org, &jwt_with(&cert_key, c.clone()));
+    assert_eq!(
+        r.json(),
+        json!({"error": "invalid_grant", "error_description": "user hasn't approved this consumer"})
+    );
+    let res = org.deploy(&[(
+        "connectedApps/CI.connectedApp",
+        &app("<profileName>System Administrator</profileName>"),
+    )]);
+    assert_eq!(tag(&res, "status").as_deref(), Some("Succeeded"), "{res}");
+    let r = bearer(&org, &jwt_with(&cert_key, c.clone()));
     assert_eq!(r.status, 200, "{}", r.body);
+    // By permission set label.
+    let ps = doc("PermissionSet", "<label>CI Users</label>");
+    let res = org.deploy(&[
+        ("permissionsets/CI_Users.permissionset", ps.as_str()),
+        (
+            "connectedApps/CI.connectedApp",
+            &app("<permissionSetName>CI Users</permissionSetName>"),
+        ),
+    ]);
+    assert_eq!(tag(&res, "status").as_deref(), Some("Succeeded"), "{res}");
+    assert_eq!(bearer(&org, &jwt_with(&cert_key, c.clone())).status, 400);
+    let ps_id = org.id_of("SELECT Id FROM PermissionSet WHERE Name = 'CI_Users'");
+    let r = org.create(
+        "PermissionSetAssignment",
+        json!({"AssigneeId": org.h.user_id, "PermissionSetId": ps_id}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(bearer(&org, &jwt_with(&cert_key, c.clone())).status, 200);
     // Signed by another key: rejected.
     let r = bearer(&org, &jwt_with(key(), c));
     assert_eq!(r.json()["error_description"], "invalid assertion");
