@@ -32,6 +32,9 @@ pub enum Command {
     /// Look at an org: `sfprov org info` shows what to check before provisioning.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// The local org emulator (Salesforce's OAuth, Metadata API and REST on loopback).
+    #[command(subcommand)]
+    Emulator(EmulatorCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,6 +74,29 @@ pub struct TargetArgs {
     /// Metadata API version (default: the org's newest; 40.0 or newer).
     #[arg(long, value_name = "VERSION")]
     pub api_version: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmulatorCommand {
+    /// Serve an emulated org on 127.0.0.1 until Ctrl-C; prints one JSON line
+    /// {"instance_url", "access_token", "org_id", "username"} once listening.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (default: any free port).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Keep the org in this directory across runs (atomic writes).
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Start from this seed (JSON, the shape of src/emulator/seed.json).
+    #[arg(long)]
+    pub seed: Option<PathBuf>,
+    /// Fault-injection rules (JSON array).
+    #[arg(long)]
+    pub faults: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

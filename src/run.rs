@@ -8,7 +8,9 @@ use sfprov::{fmt, generate, render, spec, templates};
 
 mod org;
 
-use crate::cli::{Cli, Command, FmtArgs, FormatArg, GenerateArgs, InitArgs};
+use crate::cli::{
+    Cli, Command, EmulatorCommand, FmtArgs, FormatArg, GenerateArgs, InitArgs, ServeArgs,
+};
 use crate::Outcome;
 
 pub type Error = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -67,7 +69,33 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Generate(a) => generate(&s, a),
         Command::Fmt(a) => fmt(&s, a),
         Command::Org(c) => org::run(&s, c),
+        Command::Emulator(EmulatorCommand::Serve(a)) => emulator_serve(&s, a),
     }
+}
+
+/// `sfprov emulator serve`: the ready line is the product (stdout); the rest
+/// goes to stderr. Returns after Ctrl-C, once the server has stopped.
+fn emulator_serve(s: &Streams, a: ServeArgs) -> Result<Outcome, Error> {
+    let opts = sfprov::emulator::ServeOptions {
+        port: a.port,
+        state_dir: a.state,
+        seed_file: a.seed,
+        faults_file: a.faults,
+    };
+    let mut printed: Result<(), Error> = Ok(());
+    sfprov::emulator::serve(
+        opts,
+        |ready| {
+            printed = s.out(&format!("{}\n", ready.to_json_line()));
+            s.err(&format!(
+                "emulated org {} listening on {}; Ctrl-C to stop",
+                ready.org_id, ready.instance_url
+            ));
+        },
+        None,
+    )?;
+    printed?;
+    Ok(Outcome::Success)
 }
 
 fn templates_list(s: &Streams) -> Result<Outcome, Error> {

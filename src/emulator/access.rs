@@ -28,10 +28,12 @@ fn entry_key(ty: &TypeSchema, e: &El) -> Option<Vec<String>> {
     }
 }
 
-/// Profile deploy: entries the file names replace (field by field) the stored
-/// ones; everything the file does not mention stays as it was.
-pub fn overlay(old: &mut El, new: &Element<'_>) {
-    let ty = schema::type_named("Profile").expect("Profile is in the schema table");
+/// Profile deploy (and PermissionSet before API 40.0): entries the file names
+/// replace (field by field) the stored ones; everything the file does not
+/// mention stays as it was.
+pub fn overlay(old: &mut El, new: &Element<'_>, type_name: &str) {
+    let ty =
+        schema::type_named(type_name).expect("Profile and PermissionSet are in the schema table");
     let mut replaced_groups: BTreeSet<String> = BTreeSet::new();
     for c in new.children() {
         let c = c.clone().into_owned();
@@ -115,6 +117,39 @@ pub fn has_code(st: &OrgState, sobject: &str, name: &str) -> bool {
 /// Every ApexPage / ApexClass full name.
 pub fn code_names(st: &OrgState, sobject: &str) -> Vec<String> {
     st.rows(sobject).iter().map(full_name).collect()
+}
+
+/// Mirrors a permission set's (or profile's owned set's) page and class
+/// access into SetupEntityAccess rows, as Salesforce stores them.
+pub fn sync_setup_access(st: &mut OrgState, parent_id: &str, root: &El) {
+    let mut grants = Vec::new();
+    for (entry, key, sobject) in [
+        ("pageAccesses", "apexPage", "ApexPage"),
+        ("classAccesses", "apexClass", "ApexClass"),
+    ] {
+        for e in entries(root, entry).filter(|e| is_true(e, "enabled")) {
+            let name = e.child_text(key).unwrap_or("");
+            if let Some(r) = st.rows(sobject).iter().find(|r| full_name(r) == name) {
+                grants.push((super::state::id_of(r).to_string(), sobject));
+            }
+        }
+    }
+    if let Some(rows) = st.records.get_mut("SetupEntityAccess") {
+        rows.retain(|r| {
+            !(super::ids::same(str_field(r, "ParentId"), parent_id)
+                && matches!(str_field(r, "SetupEntityType"), "ApexPage" | "ApexClass"))
+        });
+    }
+    for (id, sobject) in grants {
+        st.insert(
+            "SetupEntityAccess",
+            super::state::rec(&[
+                ("ParentId", serde_json::json!(parent_id)),
+                ("SetupEntityId", serde_json::json!(id)),
+                ("SetupEntityType", serde_json::json!(sobject)),
+            ]),
+        );
+    }
 }
 
 /// References in a deployed file that must exist in the org.
@@ -354,7 +389,7 @@ mod tests {
     fn overlay_keeps_what_the_file_does_not_mention() {
         let mut old = doc("<Profile xmlns=\"http://soap.sforce.com/2006/04/metadata\"><userPermissions><enabled>true</enabled><name>A</name></userPermissions><userPermissions><enabled>true</enabled><name>B</name></userPermissions></Profile>");
         let new = doc("<Profile xmlns=\"http://soap.sforce.com/2006/04/metadata\"><userPermissions><enabled>false</enabled><name>B</name></userPermissions><userPermissions><enabled>true</enabled><name>C</name></userPermissions></Profile>");
-        overlay(&mut old, &new);
+        overlay(&mut old, &new, "Profile");
         normalize(&mut old);
         let names: Vec<_> = enabled_permissions(&old).into_iter().collect();
         assert_eq!(names, ["A", "C"]);

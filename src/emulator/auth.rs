@@ -155,16 +155,27 @@ fn success(shared: &Shared, user_id: &str, with_refresh: Option<String>) -> Resp
     (StatusCode::OK, Json(body)).into_response()
 }
 
-/// Known clients: the seed's, ones added at run time, and deployed connected
-/// apps with a consumer key and certificate.
-fn client_key(shared: &Shared, client_id: &str) -> Option<Option<String>> {
+/// A known OAuth client: the key that verifies its assertions and, for a
+/// connected app with "Admin approved users are pre-authorized", who may use it.
+struct Client {
+    pem: Option<String>,
+    /// (profile names, permission set labels) when admin approval is on.
+    admin_approved: Option<(Vec<String>, Vec<String>)>,
+}
+
+/// Known clients: ones added at run time, the seed's, and deployed connected
+/// apps with a consumer key (their certificate verifies JWT assertions).
+fn client(shared: &Shared, client_id: &str) -> Option<Client> {
     if let Some((_, pem)) = shared
         .runtime()
         .extra_clients
         .iter()
         .find(|(c, _)| c == client_id)
     {
-        return Some(Some(pem.clone()));
+        return Some(Client {
+            pem: Some(pem.clone()),
+            admin_approved: None,
+        });
     }
     let st = shared.lock();
     if let Some(c) = st
@@ -174,7 +185,10 @@ fn client_key(shared: &Shared, client_id: &str) -> Option<Option<String>> {
         .iter()
         .find(|c| c.client_id == client_id)
     {
-        return Some(c.certificate.clone());
+        return Some(Client {
+            pem: c.certificate.clone(),
+            admin_approved: None,
+        });
     }
     for c in st
         .components
@@ -188,11 +202,46 @@ fn client_key(shared: &Shared, client_id: &str) -> Option<Option<String>> {
         let Some(oauth) = doc.root.child("oauthConfig") else {
             continue;
         };
-        if oauth.child_text("consumerKey") == Some(client_id) {
-            return Some(oauth.child_text("certificate").map(str::to_string));
+        if oauth.child_text("consumerKey") != Some(client_id) {
+            continue;
         }
+        let texts = |name: &str| -> Vec<String> {
+            doc.root
+                .children()
+                .iter()
+                .filter(|e| e.name == name)
+                .filter_map(|e| e.text_value().map(str::to_string))
+                .collect()
+        };
+        let admin_approved = (oauth.child_text("isAdminApproved") == Some("true"))
+            .then(|| (texts("profileName"), texts("permissionSetName")));
+        return Some(Client {
+            pem: oauth.child_text("certificate").map(str::to_string),
+            admin_approved,
+        });
     }
     None
+}
+
+/// Whether a user is pre-authorized: its profile is listed, or it holds a
+/// listed permission set (by label, as ConnectedApp files name them).
+fn pre_authorized(shared: &Shared, user_id: &str, profiles: &[String], labels: &[String]) -> bool {
+    let st = shared.lock();
+    let Some(u) = st.get("User", user_id) else {
+        return false;
+    };
+    let profile = st
+        .get("Profile", str_field(u, "ProfileId"))
+        .map(|p| str_field(p, "Name").to_string())
+        .unwrap_or_default();
+    if profiles.contains(&profile) {
+        return true;
+    }
+    st.rows("PermissionSetAssignment")
+        .iter()
+        .filter(|a| ids::same(str_field(a, "AssigneeId"), user_id))
+        .filter_map(|a| st.get("PermissionSet", str_field(a, "PermissionSetId")))
+        .any(|ps| labels.iter().any(|l| l == str_field(ps, "Label")))
 }
 
 /// The RSA public key in a PEM certificate or public key.
@@ -231,14 +280,14 @@ fn jwt_bearer(shared: &Shared, assertion: &str) -> Response {
         return grant("invalid assertion");
     }
     let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
-    let Some(pem) = client_key(shared, iss) else {
+    let Some(client) = client(shared, iss) else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_client_id",
             "client identifier invalid",
         );
     };
-    let Some(key) = pem.as_deref().and_then(public_key) else {
+    let Some(key) = client.pem.as_deref().and_then(public_key) else {
         return grant("invalid assertion");
     };
     let signed = format!("{}.{}", parts[0], parts[1]);
@@ -285,13 +334,18 @@ fn jwt_bearer(shared: &Shared, assertion: &str) -> Response {
     match user {
         None => grant("user hasn't approved this consumer"),
         Some((_, false)) => grant("inactive user"),
-        Some((id, true)) => success(shared, &id, None),
+        Some((id, true)) => match &client.admin_approved {
+            Some((profiles, labels)) if !pre_authorized(shared, &id, profiles, labels) => {
+                grant("user hasn't approved this consumer")
+            }
+            _ => success(shared, &id, None),
+        },
     }
 }
 
 fn refresh(shared: &Shared, form: &HashMap<String, String>) -> Response {
     let client = form.get("client_id").map_or("", String::as_str);
-    if client_key(shared, client).is_none() {
+    if self::client(shared, client).is_none() {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_client_id",

@@ -1,18 +1,14 @@
-//! Deploys: the job lifecycle and what a deploy does to the org.
-//! Owns: reading the deploy zip (singlePackage or one folder down), package.xml
-//! members, Profile overlay / PermissionSet replace / Settings merge /
-//! ConnectedApp replace, Salesforce's validation messages, atomicity
-//! (rollbackOnError, checkOnly), and the DeployResult XML.
-//! Does not: parse SOAP (see `mdapi.rs`).
+//! Deploys: the job lifecycle (Pending -> InProgress -> terminal over polls,
+//! cancel), reading the deploy zip (singlePackage or one folder down) and its
+//! package.xml, atomicity (rollbackOnError, checkOnly), and the DeployResult XML.
+//! Does not: parse SOAP (see `mdapi.rs`) or decide what one file does to the
+//! org (see `apply.rs`).
 
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use serde_json::{json, Value};
-
-use super::access;
 use super::soap::{esc, leaf, Node};
-use super::state::{id_of, rec, OrgState};
+use super::state::OrgState;
 use super::{ids, Shared};
 use crate::metadata::{self, schema};
 
@@ -146,10 +142,18 @@ pub fn result_xml(shared: &Shared, job: &DeployJob, include_details: bool) -> St
         bool_s(job.options.ignore_warnings),
     );
     leaf(&mut x, "lastModifiedDate", &ids::now_iso());
-    let (errors, deployed, total) = job
-        .outcome
-        .as_ref()
-        .map_or((0, 0, 0), |o| (o.failures.len(), o.deployed, o.total));
+    let (errors, deployed, total) = job.outcome.as_ref().map_or((0, 0, 0), |o| {
+        (
+            o.failures
+                .iter()
+                .filter(|m| !m.component_type.is_empty())
+                .count(),
+            o.deployed,
+            o.total,
+        )
+    });
+    // A package-level failure ("No package.xml found") is not a component
+    // error: Salesforce reports numberComponentErrors=0 for it.
     leaf(&mut x, "numberComponentErrors", &errors.to_string());
     leaf(&mut x, "numberComponentsDeployed", &deployed.to_string());
     leaf(&mut x, "numberComponentsTotal", &total.to_string());
@@ -275,7 +279,7 @@ pub fn execute(st: &mut OrgState, job: &DeployJob) -> Outcome {
         return finished("Failed", vec![f], vec![], 0);
     };
     let manifest_name = format!("{prefix}package.xml");
-    let members = match manifest_members(&files[&manifest_name]) {
+    let (members, version) = match manifest_members(&files[&manifest_name]) {
         Ok(m) => m,
         Err(e) => {
             let f = failure("", &manifest_name, "package.xml", e);
@@ -286,7 +290,8 @@ pub fn execute(st: &mut OrgState, job: &DeployJob) -> Outcome {
     let mut failures = Vec::new();
     let mut successes = Vec::new();
     let mut found: Vec<(String, String)> = Vec::new();
-    let user = job.created_by.clone();
+    // Before API 40.0 a PermissionSet deploy merged like a Profile (Summer '17).
+    let merge_permsets = version.is_some_and(|v| v < 40.0);
     for (path, bytes) in &files {
         let Some(rel) = path.strip_prefix(&prefix) else {
             continue;
@@ -307,7 +312,7 @@ pub fn execute(st: &mut OrgState, job: &DeployJob) -> Outcome {
             continue;
         };
         found.push((ty.name.to_string(), member.clone()));
-        match apply_component(&mut work, ty.name, &member, bytes, &user) {
+        match super::apply::apply_component(&mut work, ty.name, &member, bytes, merge_permsets) {
             Ok((created, changed, id)) => successes.push(DeployMessage {
                 changed,
                 component_type: ty.name.to_string(),
@@ -386,7 +391,10 @@ fn read_zip(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, String> {
 }
 
 /// (type, member) pairs of a package.xml.
-pub fn manifest_members(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+pub type Members = Vec<(String, String)>;
+
+/// The members and the version of a package.xml.
+pub fn manifest_members(bytes: &[u8]) -> Result<(Members, Option<f64>), String> {
     let text = metadata::read::utf8(bytes).map_err(|e| format!("Error parsing file: {e}"))?;
     let doc = metadata::parse(text).map_err(|e| format!("Error parsing file: {e}"))?;
     let mut out = Vec::new();
@@ -396,196 +404,11 @@ pub fn manifest_members(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
             out.push((ty.clone(), m.text_value().unwrap_or("").to_string()));
         }
     }
-    Ok(out)
-}
-
-/// Applies one file to the working org: Ok((created, changed, id)) or the problems.
-fn apply_component(
-    st: &mut OrgState,
-    ty: &str,
-    member: &str,
-    bytes: &[u8],
-    user: &str,
-) -> Result<(bool, bool, Option<String>), Vec<String>> {
-    let text = metadata::read::utf8(bytes).map_err(|e| vec![format!("Error parsing file: {e}")])?;
-    let doc = metadata::parse(text).map_err(|e| vec![format!("Error parsing file: {e}")])?;
-    let mut doc = doc.into_owned();
-    let _ = user;
-    let before = st.component(ty, member).map(|c| c.xml.clone());
-    if before.is_some()
-        && st
-            .component(ty, member)
-            .is_some_and(|c| c.manageable_state.is_some())
-    {
-        return Err(vec![format!(
-            "Cannot modify managed object: entity={ty}, component={member}"
-        )]);
-    }
-    let now = ids::now_iso();
-    let new_xml = match ty {
-        "Profile" => {
-            let merged = match &before {
-                Some(old) => {
-                    let mut old = metadata::parse(old)
-                        .map_err(|e| vec![e.to_string()])?
-                        .into_owned();
-                    access::overlay(&mut old.root, &doc.root);
-                    old
-                }
-                None => doc.clone(),
-            };
-            let mut merged = merged;
-            access::normalize(&mut merged.root);
-            let license = merged
-                .root
-                .child_text("userLicense")
-                .unwrap_or("Salesforce")
-                .to_string();
-            let mut problems = access::check_refs(st, &doc.root);
-            problems.extend(access::check_grants(st, &merged.root, Some(&license)));
-            if !problems.is_empty() {
-                return Err(problems);
-            }
-            if before.is_none() {
-                if st.seed.license(&license).is_none() {
-                    return Err(vec![format!(
-                        "In field: userLicense - no UserLicense named {license} found"
-                    )]);
-                }
-                let xml = canonical_string(&mut merged);
-                let desc = merged.root.child_text("description").map(str::to_string);
-                st.create_profile(member, member, &license, xml, desc.as_deref());
-                return Ok((true, true, st.component(ty, member).map(|c| c.id.clone())));
-            }
-            canonical_string(&mut merged)
-        }
-        "PermissionSet" => {
-            let mut problems = access::check_refs(st, &doc.root);
-            let license = doc.root.child_text("license").map(str::to_string);
-            let mut user_license = None;
-            let mut license_id = Value::Null;
-            if let Some(l) = &license {
-                if let Some(ul) = st.find_by("UserLicense", "Name", l) {
-                    user_license = Some(l.clone());
-                    license_id = json!(id_of(ul));
-                } else if let Some(psl) = st.rows("PermissionSetLicense").iter().find(|r| {
-                    r.get("MasterLabel") == Some(&json!(l))
-                        || r.get("DeveloperName") == Some(&json!(l))
-                }) {
-                    license_id = json!(id_of(psl));
-                } else {
-                    problems.push(format!(
-                        "In field: license - no PermissionSetLicense named {l} found"
-                    ));
-                }
-            }
-            access::normalize(&mut doc.root);
-            problems.extend(access::check_grants(st, &doc.root, user_license.as_deref()));
-            if doc.root.child_text("label").is_none() {
-                problems.push("Required field is missing: label".into());
-            }
-            if !problems.is_empty() {
-                return Err(problems);
-            }
-            let label = doc.root.child_text("label").unwrap_or(member).to_string();
-            let fields = [
-                ("Name", json!(member)),
-                ("Label", json!(label)),
-                ("LicenseId", license_id),
-                ("IsOwnedByProfile", json!(false)),
-                ("NamespacePrefix", Value::Null),
-                ("Type", json!("Regular")),
-                ("Description", json!(doc.root.child_text("description"))),
-            ];
-            let xml = canonical_string(&mut doc);
-            let created = st.put_component(ty, member, xml.clone(), None, &now);
-            let id = st
-                .component(ty, member)
-                .map(|c| c.id.clone())
-                .unwrap_or_default();
-            match st.get_mut("PermissionSet", &id) {
-                Some(r) => {
-                    for (k, v) in fields {
-                        r.insert(k.into(), v);
-                    }
-                }
-                None => {
-                    let mut r = rec(&fields);
-                    r.insert("Id".into(), json!(id));
-                    st.records
-                        .entry("PermissionSet".into())
-                        .or_default()
-                        .push(r);
-                }
-            }
-            return Ok((created, before.as_deref() != Some(xml.as_str()), Some(id)));
-        }
-        "Settings" => {
-            let expected = format!("{member}Settings");
-            if doc.root.name != expected {
-                return Err(vec![format!(
-                    "Expected a {expected} root element, found {}",
-                    doc.root.name
-                )]);
-            }
-            match &before {
-                Some(old) => {
-                    let mut old = metadata::parse(old)
-                        .map_err(|e| vec![e.to_string()])?
-                        .into_owned();
-                    let ty = schema::type_named(&expected);
-                    access::merge_settings(&mut old.root, &doc.root, ty);
-                    canonical_string(&mut old)
-                }
-                None => canonical_string(&mut doc),
-            }
-        }
-        "ConnectedApp" => {
-            let mut problems = Vec::new();
-            for req in ["contactEmail", "label"] {
-                if doc.root.child(req).is_none() {
-                    problems.push(format!("Required field is missing: {req}"));
-                }
-            }
-            if let Some(o) = doc.root.child("oauthConfig") {
-                if o.child("callbackUrl").is_none() {
-                    problems.push("Required field is missing: callbackUrl".into());
-                }
-            }
-            if !problems.is_empty() {
-                return Err(problems);
-            }
-            let label = doc.root.child_text("label").unwrap_or(member).to_string();
-            let xml = canonical_string(&mut doc);
-            if before.is_none() {
-                st.insert(
-                    "ConnectedApplication",
-                    rec(&[
-                        ("Name", json!(label)),
-                        ("NamespacePrefix", Value::Null),
-                        ("OptionsAllowAdminApprovedUsersOnly", json!(false)),
-                    ]),
-                );
-            }
-            xml
-        }
-        other => {
-            return Err(vec![format!(
-                "The sfprov emulator cannot deploy {other} components"
-            )])
-        }
-    };
-    let changed = before.as_deref() != Some(new_xml.as_str());
-    let created = st.put_component(ty, member, new_xml, None, &now);
-    let id = st
-        .component(ty, member)
-        .map(|c| c.id.clone())
-        .filter(|i| !i.is_empty());
-    Ok((created, changed, id))
-}
-
-fn canonical_string(doc: &mut metadata::Document<'_>) -> String {
-    String::from_utf8(metadata::to_canonical_bytes(doc)).expect("the writer emits UTF-8")
+    let version = doc
+        .root
+        .child_text("version")
+        .and_then(|v| v.trim().parse().ok());
+    Ok((out, version))
 }
 
 /// `<result>` of a `deploy` call: an AsyncResult.

@@ -45,6 +45,15 @@ pub async fn handle(
         Err(e) => return soap::client_fault(&e.0),
     };
     let op = env.operation.name.clone();
+    // Retired versions (≤ 30.0) answer UNSUPPORTED_API_VERSION.
+    let version = uri.path().trim_start_matches("/services/Soap/m/");
+    let version = version.split('/').next().unwrap_or("");
+    if !version.parse::<f64>().is_ok_and(|v| v >= 31.0) {
+        return soap::fault(
+            "UNSUPPORTED_API_VERSION",
+            &format!("Invalid Api version specified on URL: {version}"),
+        );
+    }
     let key = format!("soap:{op}");
     let drop_after = match faults::check(&shared.faults, &key, uri.path(), render_fault).await {
         Outcome::Proceed => false,
@@ -187,7 +196,12 @@ fn read_metadata(shared: &Shared, n: &Node) -> Response {
     let st = shared.lock();
     let mut x = String::from("<result>");
     for name in names {
-        let Some(c) = st.component(&ty, &name) else {
+        // Settings are read by their own type: SecuritySettings + `Security`.
+        let stored = match ty.strip_suffix("Settings") {
+            Some(_) if ty != "Settings" => st.component("Settings", &name),
+            _ => st.component(&ty, &name),
+        };
+        let Some(c) = stored else {
             continue;
         };
         let Ok(doc) = metadata::parse(&c.xml) else {

@@ -10,15 +10,18 @@
 
 mod access;
 mod admin;
+mod apply;
 mod auth;
 mod deploy;
 mod faults;
 mod ids;
 mod mdapi;
+mod records;
 mod rest;
 mod retrieve;
 mod seed;
 mod server;
+mod shared;
 mod soap;
 mod sobjects;
 mod soql;
@@ -31,7 +34,8 @@ use std::time::Duration;
 
 pub use faults::{FaultAction, FaultRule};
 pub use seed::Seed;
-pub use state::{OrgState, Shared};
+pub use shared::Shared;
+pub use state::OrgState;
 
 /// The directory, under a project, where `--target-org local` keeps its org.
 pub const LOCAL_ORG_DIR: &str = ".sfprov/local-org";
@@ -172,6 +176,14 @@ pub fn spawn(config: Config) -> Result<EmulatorHandle, EmulatorError> {
     spawn_on(config, 0)
 }
 
+/// What `--target-org local` runs: an in-process emulator whose org lives in
+/// `<project_dir>/.sfprov/local-org/` (created on first use), so that
+/// plan -> apply -> plan converges across invocations. Deploys and retrieves
+/// finish at their first status poll.
+pub fn spawn_local(project_dir: &Path) -> Result<EmulatorHandle, EmulatorError> {
+    spawn(Config::local(project_dir))
+}
+
 fn spawn_on(config: Config, port: u16) -> Result<EmulatorHandle, EmulatorError> {
     let shared = Arc::new(Shared::new(config)?);
     let running = server::start(shared.clone(), port)?;
@@ -293,7 +305,8 @@ impl Ready {
 }
 
 /// Runs `sfprov emulator serve`: starts, calls `on_ready` once listening, then
-/// serves until Ctrl-C (or until `stop` resolves), and shuts down gracefully.
+/// serves until Ctrl-C or SIGTERM (or until `stop` receives), then shuts
+/// down gracefully: in-flight requests finish, the state is already on disk.
 pub fn serve(
     opts: ServeOptions,
     on_ready: impl FnOnce(&Ready),
@@ -307,6 +320,10 @@ pub fn serve(
         config.faults = faults::from_file(path)?;
     }
     config.state_dir = opts.state_dir.clone();
+    let interrupt = match stop {
+        Some(_) => None,
+        None => Some(server::Interrupt::register()?),
+    };
     let handle = spawn_on(config, opts.port.unwrap_or(0))?;
     on_ready(&Ready {
         instance_url: handle.url.clone(),
@@ -314,11 +331,12 @@ pub fn serve(
         org_id: handle.org_id.clone(),
         username: handle.username.clone(),
     });
-    match stop {
-        Some(rx) => {
+    match (stop, interrupt) {
+        (Some(rx), _) => {
             let _ = rx.recv();
         }
-        None => server::wait_for_ctrl_c()?,
+        (None, Some(i)) => i.wait()?,
+        (None, None) => {}
     }
     drop(handle);
     Ok(())

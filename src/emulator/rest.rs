@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 
 use super::faults::{self, ConnControl, FaultAction, Outcome};
 use super::sobjects::{self, RestError};
-use super::{auth, ids, soql, Shared};
+use super::{auth, ids, records, soql, Shared};
 
 /// `[{"message": …, "errorCode": …}]` with a status.
 pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -86,7 +86,27 @@ pub async fn versions(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
 
 fn known_version(v: &str) -> bool {
     v.strip_prefix('v')
-        .is_some_and(|n| n.parse::<f64>().is_ok_and(|n| (20.0..=70.0).contains(&n)))
+        .is_some_and(|n| n.parse::<f64>().is_ok_and(|n| (31.0..=70.0).contains(&n)))
+}
+
+/// A retired version (vNN.N below 31.0) is 410 Gone; anything else unknown, 404.
+fn version_error(v: &str) -> Response {
+    let retired = v
+        .strip_prefix('v')
+        .is_some_and(|n| n.parse::<f64>().is_ok_and(|n| n < 31.0));
+    if retired {
+        error(
+            StatusCode::GONE,
+            "GONE",
+            "The requested resource is no longer available.",
+        )
+    } else {
+        error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "The requested resource does not exist",
+        )
+    }
 }
 
 /// `GET /services/data/vNN.N/`: the resources.
@@ -96,11 +116,7 @@ pub async fn resources(
     State(shared): State<Arc<Shared>>,
 ) -> Response {
     if !known_version(&version) {
-        return error(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "The requested resource does not exist",
-        );
+        return version_error(&version);
     }
     if auth::bearer(&headers)
         .and_then(|t| shared.session_user(t))
@@ -130,11 +146,7 @@ pub async fn handle(
     body: String,
 ) -> Response {
     if !known_version(&version) {
-        return error(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "The requested resource does not exist",
-        );
+        return version_error(&version);
     }
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let key = match segs.as_slice() {
@@ -212,7 +224,7 @@ fn route(
                 );
             };
             let mut st = shared.lock();
-            match sobjects::create(&mut st, ty, fields) {
+            match records::create(&mut st, ty, fields) {
                 Ok(id) => {
                     shared.save(&st);
                     let location = format!("/services/data/{version}/sobjects/{ty}/{id}");
@@ -245,7 +257,7 @@ fn route(
                 );
             };
             let mut st = shared.lock();
-            match sobjects::update(&mut st, ty, id, fields) {
+            match records::update(&mut st, ty, id, fields) {
                 Ok(()) => {
                     shared.save(&st);
                     StatusCode::NO_CONTENT.into_response()

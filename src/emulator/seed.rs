@@ -240,6 +240,22 @@ mod tests {
             }
         }
         assert!(seed.users.iter().any(|u| u.username == seed.admin_username));
+        // The emulated org agrees with sfprov's catalog (both come from the
+        // same sources); the org may know more dependencies, never fewer.
+        let mut names = seed.permissions.names.clone();
+        names.sort();
+        let mut catalog: Vec<String> = crate::catalog::USER_PERMISSIONS
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        catalog.sort();
+        assert_eq!(names, catalog);
+        for (p, deps) in crate::catalog::DEPENDENCIES {
+            let ours = &seed.permissions.dependencies[*p];
+            for d in *deps {
+                assert!(ours.iter().any(|o| o == d), "{p} -> {d}");
+            }
+        }
         assert_eq!(seed.push_topics.limit, 50);
     }
 }

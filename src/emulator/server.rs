@@ -132,12 +132,55 @@ async fn accept_loop(listener: TcpListener, app: Router, mut stop: oneshot::Rece
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), graceful.shutdown()).await;
 }
 
-/// Blocks until Ctrl-C.
-pub fn wait_for_ctrl_c() -> Result<(), EmulatorError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| EmulatorError::Runtime(e.to_string()))?;
-    rt.block_on(tokio::signal::ctrl_c())
-        .map_err(|e| EmulatorError::Runtime(e.to_string()))
+/// Ctrl-C (and, on Unix, SIGTERM), registered before the ready line is
+/// printed so a signal sent right after it is never lost.
+pub struct Interrupt {
+    rt: tokio::runtime::Runtime,
+    #[cfg(unix)]
+    signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+}
+
+impl Interrupt {
+    pub fn register() -> Result<Interrupt, EmulatorError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| EmulatorError::Runtime(e.to_string()))?;
+        #[cfg(unix)]
+        let signals = {
+            use tokio::signal::unix::{signal, SignalKind};
+            let _guard = rt.enter();
+            let int = signal(SignalKind::interrupt())
+                .map_err(|e| EmulatorError::Runtime(e.to_string()))?;
+            let term = signal(SignalKind::terminate())
+                .map_err(|e| EmulatorError::Runtime(e.to_string()))?;
+            (int, term)
+        };
+        Ok(Interrupt {
+            rt,
+            #[cfg(unix)]
+            signals,
+        })
+    }
+
+    /// Blocks until the signal arrives.
+    pub fn wait(self) -> Result<(), EmulatorError> {
+        #[cfg(unix)]
+        {
+            let (mut int, mut term) = self.signals;
+            self.rt.block_on(async {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            });
+            Ok(())
+        }
+        #[cfg(not(unix))]
+        {
+            self.rt
+                .block_on(tokio::signal::ctrl_c())
+                .map_err(|e| EmulatorError::Runtime(e.to_string()))
+        }
+    }
 }

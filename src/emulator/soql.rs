@@ -24,6 +24,8 @@ enum Tok {
 pub struct Query {
     pub count: bool,
     pub fields: Vec<String>,
+    /// Child relationship subqueries: `(SELECT … FROM PermissionSetAssignments)`.
+    children: Vec<Query>,
     pub from: String,
     conds: Vec<Cond>,
     order: Option<(String, bool)>,
@@ -173,7 +175,16 @@ pub fn parse(q: &str) -> Result<Query, RestError> {
         toks: lex(q)?,
         pos: 0,
     };
+    let query = parse_at(&mut p, false)?;
+    if p.peek().is_some() {
+        return Err(malformed(format!("unexpected token: '{}'", p.show())));
+    }
+    Ok(query)
+}
+
+fn parse_at(p: &mut P, nested: bool) -> Result<Query, RestError> {
     p.expect_kw("SELECT")?;
+    let mut children = Vec::new();
     let mut count = false;
     let mut fields = Vec::new();
     if p.kw("count") && p.toks.get(p.pos + 1) == Some(&Tok::Sym("(".into())) {
@@ -185,7 +196,16 @@ pub fn parse(q: &str) -> Result<Query, RestError> {
         count = true;
     } else {
         loop {
-            fields.push(p.word()?);
+            if p.sym("(") && !nested {
+                p.pos += 1;
+                children.push(parse_at(p, true)?);
+                if !p.sym(")") {
+                    return Err(malformed(format!("expecting ')', found '{}'", p.show())));
+                }
+                p.pos += 1;
+            } else {
+                fields.push(p.word()?);
+            }
             if p.sym(",") {
                 p.pos += 1;
             } else {
@@ -274,12 +294,10 @@ pub fn parse(q: &str) -> Result<Query, RestError> {
             _ => return Err(malformed("LIMIT needs a number")),
         }
     }
-    if p.peek().is_some() {
-        return Err(malformed(format!("unexpected token: '{}'", p.show())));
-    }
     Ok(Query {
         count,
         fields,
+        children,
         from,
         conds,
         order,
@@ -402,30 +420,10 @@ pub fn run(st: &OrgState, q: &Query, version: &str) -> Result<(usize, Vec<Value>
         }
     }
     let mut rows: Vec<&Record> = Vec::new();
-    'rows: for r in st.rows(&sobject) {
-        for c in &q.conds {
-            let (_, v) = resolve(st, &sobject, r, &c.field)?;
-            let ok = match c.op.as_str() {
-                "=" => equal(&v, &c.values[0]),
-                "!=" | "<>" => !equal(&v, &c.values[0]),
-                "IN" => c.values.iter().any(|x| equal(&v, x)),
-                "NOT IN" => !c.values.iter().any(|x| equal(&v, x)),
-                "LIKE" => like(&v, &c.values[0]),
-                op => match cmp_values(&v, &c.values[0]) {
-                    Some(o) => match op {
-                        "<" => o.is_lt(),
-                        ">" => o.is_gt(),
-                        "<=" => o.is_le(),
-                        _ => o.is_ge(),
-                    },
-                    None => false,
-                },
-            };
-            if !ok {
-                continue 'rows;
-            }
+    for r in st.rows(&sobject) {
+        if matches(st, &sobject, r, &q.conds)? {
+            rows.push(r);
         }
-        rows.push(r);
     }
     if let Some((f, asc)) = &q.order {
         let mut keyed: Vec<(Value, &Record)> = Vec::new();
@@ -446,9 +444,108 @@ pub fn run(st: &OrgState, q: &Query, version: &str) -> Result<(usize, Vec<Value>
     }
     let mut out = Vec::new();
     for r in &rows {
-        out.push(render(st, &sobject, r, &q.fields, version)?);
+        let mut row = render(st, &sobject, r, &q.fields, version)?;
+        for child in &q.children {
+            let (name, value) = child_rows(st, &sobject, r, child, version)?;
+            row[name] = value;
+        }
+        out.push(row);
     }
     Ok((rows.len(), out))
+}
+
+/// Whether a row meets every condition.
+fn matches(st: &OrgState, sobject: &str, r: &Record, conds: &[Cond]) -> Result<bool, RestError> {
+    for c in conds {
+        let (_, v) = resolve(st, sobject, r, &c.field)?;
+        let ok = match c.op.as_str() {
+            "=" => equal(&v, &c.values[0]),
+            "!=" | "<>" => !equal(&v, &c.values[0]),
+            "IN" => c.values.iter().any(|x| equal(&v, x)),
+            "NOT IN" => !c.values.iter().any(|x| equal(&v, x)),
+            "LIKE" => like(&v, &c.values[0]),
+            op => match cmp_values(&v, &c.values[0]) {
+                Some(o) => match op {
+                    "<" => o.is_lt(),
+                    ">" => o.is_gt(),
+                    "<=" => o.is_le(),
+                    _ => o.is_ge(),
+                },
+                None => false,
+            },
+        };
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Child relationships: (parent, relationship) -> (child sObject, foreign key).
+const CHILD_RELATIONSHIPS: &[(&str, &str, &str, &str)] = &[
+    (
+        "User",
+        "PermissionSetAssignments",
+        "PermissionSetAssignment",
+        "AssigneeId",
+    ),
+    (
+        "User",
+        "PermissionSetLicenseAssignments",
+        "PermissionSetLicenseAssign",
+        "AssigneeId",
+    ),
+    (
+        "PermissionSet",
+        "Assignments",
+        "PermissionSetAssignment",
+        "PermissionSetId",
+    ),
+    (
+        "PermissionSet",
+        "SetupEntityAccessItems",
+        "SetupEntityAccess",
+        "ParentId",
+    ),
+    ("Profile", "Users", "User", "ProfileId"),
+];
+
+/// A subquery's value on one parent row: `null` when no rows (as Salesforce
+/// answers), else `{"totalSize", "done", "records"}`.
+fn child_rows(
+    st: &OrgState,
+    parent: &str,
+    r: &Record,
+    q: &Query,
+    version: &str,
+) -> Result<(String, Value), RestError> {
+    let Some((_, rel, child, fk)) = CHILD_RELATIONSHIPS
+        .iter()
+        .find(|(p, rel, _, _)| *p == parent && rel.eq_ignore_ascii_case(&q.from))
+    else {
+        return Err(err(
+            "INVALID_TYPE",
+            format!("Didn't understand relationship '{}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.", q.from),
+            &[],
+        ));
+    };
+    let parent_id = super::state::id_of(r);
+    let mut rows = Vec::new();
+    for c in st.rows(child) {
+        if ids::same(super::state::str_field(c, fk), parent_id) && matches(st, child, c, &q.conds)?
+        {
+            rows.push(render(st, child, c, &q.fields, version)?);
+        }
+    }
+    if let Some(n) = q.limit {
+        rows.truncate(n);
+    }
+    let value = if rows.is_empty() {
+        Value::Null
+    } else {
+        json!({"totalSize": rows.len(), "done": true, "records": rows})
+    };
+    Ok((rel.to_string(), value))
 }
 
 fn attributes(sobject: &str, id: &str, version: &str) -> Value {
@@ -512,6 +609,9 @@ mod tests {
         assert_eq!(q.from, "Profile");
         assert_eq!(q.limit, Some(5));
         assert!(parse("SELECT count() FROM PushTopic").unwrap().count);
+        let q = parse("SELECT Id, (SELECT PermissionSetId FROM PermissionSetAssignments) FROM User WHERE Username = 'a'").unwrap();
+        assert_eq!(q.children[0].from, "PermissionSetAssignments");
+        assert!(parse("SELECT Id, (SELECT Id, (SELECT Id FROM X) FROM Y) FROM User").is_err());
         assert_eq!(
             parse("SELECT FROM User").unwrap_err().code,
             "MALFORMED_QUERY"

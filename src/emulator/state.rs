@@ -1,20 +1,16 @@
-//! The emulated org's state and the lock around it.
+//! The emulated org's state.
 //! Owns: `OrgState` (metadata components as canonical XML, sObject records,
-//! the seed it came from), building it from a seed, atomic persistence to
-//! `state.json`, and `Shared` (state + sessions + jobs + fault rules).
-//! Does not: interpret metadata (deploy/retrieve) or HTTP.
+//! the seed it came from), building it from a seed, record and component
+//! helpers. It is what `state.json` holds (see `shared.rs` for the lock and
+//! persistence). Does not: interpret metadata (deploy/retrieve) or HTTP.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::faults::Faults;
+use super::ids;
 use super::seed::Seed;
-use super::{ids, lock, Config, EmulatorError, Secret};
 use crate::metadata::{self, Document, Element};
 
 /// One sObject row: field name -> JSON value, always with `Id`.
@@ -148,7 +144,7 @@ impl OrgState {
                 ("EmailEncodingKey", json!("UTF-8")),
                 ("LanguageLocaleKey", json!("en_US")),
             ]);
-            super::sobjects::complete_user(self, &mut r);
+            super::records::complete_user(self, &mut r);
             let id = self.insert("User", r);
             self.assign_profile_permset(&id, &profile_id);
         }
@@ -506,213 +502,4 @@ fn profile_xml(seed: &Seed, p: &super::seed::ProfileSeed) -> String {
     }
     let mut doc = Document::new("Profile", children);
     String::from_utf8(metadata::to_canonical_bytes(&mut doc)).expect("the writer emits UTF-8")
-}
-
-/// A session: who it belongs to and when it stops working.
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub user_id: String,
-    pub expires: Instant,
-}
-
-/// What the emulator knows besides the org: sessions, jobs, query cursors.
-#[derive(Default)]
-pub struct Runtime {
-    pub sessions: HashMap<String, Session>,
-    /// refresh token -> (user id, client id).
-    pub refresh_tokens: HashMap<String, (String, String)>,
-    pub deploys: HashMap<String, super::deploy::DeployJob>,
-    pub retrieves: HashMap<String, super::retrieve::RetrieveJob>,
-    /// query locator -> rows still to return, and the sObject type.
-    pub cursors: HashMap<String, (String, Vec<Value>)>,
-    /// OAuth clients added at run time: client id -> PEM.
-    pub extra_clients: Vec<(String, String)>,
-    pub job_counter: u64,
-}
-
-/// The admin session printed by `serve` and held by `EmulatorHandle`.
-pub struct AdminSession {
-    pub access_token: Secret,
-    pub refresh_token: Secret,
-    pub org_id: String,
-    pub user_id: String,
-    pub username: String,
-    pub client_id: String,
-}
-
-/// Everything the HTTP handlers share.
-pub struct Shared {
-    state: Mutex<OrgState>,
-    pub runtime: Mutex<Runtime>,
-    pub faults: Faults,
-    pub token_ttl: Duration,
-    pub deploy_polls: u32,
-    pub retrieve_polls: u32,
-    pub query_batch: usize,
-    state_dir: Option<PathBuf>,
-    base_url: OnceLock<String>,
-}
-
-const STATE_FILE: &str = "state.json";
-
-impl Shared {
-    pub fn new(config: Config) -> Result<Shared, EmulatorError> {
-        let state = match &config.state_dir {
-            Some(dir) if dir.join(STATE_FILE).exists() => {
-                let path = dir.join(STATE_FILE);
-                let text =
-                    std::fs::read_to_string(&path).map_err(|source| EmulatorError::Read {
-                        path: path.clone(),
-                        source,
-                    })?;
-                serde_json::from_str(&text).map_err(|e| EmulatorError::Invalid {
-                    what: "state",
-                    path,
-                    message: e.to_string(),
-                })?
-            }
-            _ => OrgState::from_seed(config.seed),
-        };
-        let shared = Shared {
-            state: Mutex::new(state),
-            runtime: Mutex::new(Runtime::default()),
-            faults: Faults::new(config.faults),
-            token_ttl: config.token_ttl,
-            deploy_polls: config.deploy_polls,
-            retrieve_polls: config.retrieve_polls,
-            query_batch: config.query_batch.max(1),
-            state_dir: config.state_dir,
-            base_url: OnceLock::new(),
-        };
-        if shared.state_dir.is_some() {
-            let st = shared.lock();
-            shared.persist(&st)?;
-        }
-        Ok(shared)
-    }
-
-    pub fn lock(&self) -> MutexGuard<'_, OrgState> {
-        lock(&self.state)
-    }
-
-    pub fn runtime(&self) -> MutexGuard<'_, Runtime> {
-        lock(&self.runtime)
-    }
-
-    pub fn set_base_url(&self, url: &str) {
-        let _ = self.base_url.set(url.to_string());
-    }
-
-    pub fn base_url(&self) -> &str {
-        self.base_url
-            .get()
-            .map_or("http://127.0.0.1", String::as_str)
-    }
-
-    /// Writes the state atomically (temp file in the same directory + rename).
-    pub fn persist(&self, st: &OrgState) -> Result<(), EmulatorError> {
-        let Some(dir) = &self.state_dir else {
-            return Ok(());
-        };
-        let err = |source| EmulatorError::Persist {
-            path: dir.clone(),
-            source,
-        };
-        std::fs::create_dir_all(dir).map_err(err)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-        serde_json::to_writer(&mut tmp, st).map_err(|e| err(e.into()))?;
-        tmp.persist(dir.join(STATE_FILE))
-            .map_err(|e| err(e.error))?;
-        Ok(())
-    }
-
-    /// Persists after a mutation; a failure is reported on stderr by the
-    /// server, the in-memory org stays authoritative.
-    pub fn save(&self, st: &OrgState) {
-        if let Err(e) = self.persist(st) {
-            eprintln!("warning: {e}");
-        }
-    }
-
-    /// Issues a session for a user id.
-    pub fn issue_token(&self, user_id: &str) -> String {
-        let org_id = self.lock().seed.org.id.clone();
-        let token = ids::token(&org_id);
-        self.runtime().sessions.insert(
-            token.clone(),
-            Session {
-                user_id: user_id.to_string(),
-                expires: Instant::now() + self.token_ttl,
-            },
-        );
-        token
-    }
-
-    pub fn token_for_username(&self, username: &str) -> Option<Secret> {
-        let id = id_of(self.lock().find_by("User", "Username", username)?).to_string();
-        Some(Secret::new(self.issue_token(&id)))
-    }
-
-    /// The user id of a live session.
-    pub fn session_user(&self, token: &str) -> Option<String> {
-        let rt = self.runtime();
-        let s = rt.sessions.get(token)?;
-        (s.expires > Instant::now()).then(|| s.user_id.clone())
-    }
-
-    pub fn expire_tokens(&self) {
-        let past = Instant::now();
-        for s in self.runtime().sessions.values_mut() {
-            s.expires = past;
-        }
-    }
-
-    pub fn add_oauth_client(&self, client_id: &str, pem: &str) {
-        self.runtime()
-            .extra_clients
-            .push((client_id.to_string(), pem.to_string()));
-    }
-
-    pub fn admin_session(self: &Arc<Self>) -> AdminSession {
-        let (org_id, user_id, username, client_id) = {
-            let st = self.lock();
-            let user = st
-                .find_by("User", "Username", &st.seed.admin_username)
-                .map(|u| id_of(u).to_string())
-                .unwrap_or_default();
-            let client = st
-                .seed
-                .oauth
-                .clients
-                .first()
-                .map(|c| c.client_id.clone())
-                .unwrap_or_default();
-            (
-                st.seed.org.id.clone(),
-                user,
-                st.seed.admin_username.clone(),
-                client,
-            )
-        };
-        let access = self.issue_token(&user_id);
-        let refresh = ids::token(&org_id).replace("!AQ", "!RT");
-        self.runtime()
-            .refresh_tokens
-            .insert(refresh.clone(), (user_id.clone(), client_id.clone()));
-        AdminSession {
-            access_token: Secret::new(access),
-            refresh_token: Secret::new(refresh),
-            org_id,
-            user_id,
-            username,
-            client_id,
-        }
-    }
-
-    /// A new async job id (`0Af…` deploys, `09S…` retrieves).
-    pub fn job_id(&self, prefix: &str) -> String {
-        let mut rt = self.runtime();
-        rt.job_counter += 1;
-        ids::record_id(prefix, 900_000 + rt.job_counter)
-    }
 }

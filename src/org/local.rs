@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::client::{Identity, Refresh, Session};
 use super::error::OrgError;
-use crate::emulator::{self, Config};
+use crate::emulator;
 use crate::secret::Secret;
 
 /// Starts the local org emulator for `project_dir` (default: the current
@@ -21,7 +21,7 @@ pub fn start(project_dir: Option<&Path>) -> Result<Session, OrgError> {
             reason: format!("no current directory: {e}"),
         })?,
     };
-    let handle = emulator::spawn(Config::local(&dir)).map_err(|e| OrgError::Local {
+    let handle = emulator::spawn_local(&dir).map_err(|e| OrgError::Local {
         reason: e.to_string(),
     })?;
     let handle = Arc::new(handle);

@@ -3,5 +3,6 @@
 mod cli;
 mod common;
 mod corpus;
+mod emulator;
 mod golden;
 mod org;

@@ -1,0 +1,225 @@
+//! What one deployed file does to the org: Profile overlay, PermissionSet
+//! replace (merge before API 40.0), Settings merge, ConnectedApp replace,
+//! with Salesforce's validation problems. Owns: `apply_component`.
+//! Does not: read zips or job state (see `deploy.rs`).
+
+use serde_json::{json, Value};
+
+use super::access;
+use super::ids;
+use super::state::{id_of, rec, OrgState};
+use crate::metadata::{self, schema};
+
+/// Applies one file to the working org: Ok((created, changed, id)) or the problems.
+pub fn apply_component(
+    st: &mut OrgState,
+    ty: &str,
+    member: &str,
+    bytes: &[u8],
+    merge_permsets: bool,
+) -> Result<(bool, bool, Option<String>), Vec<String>> {
+    let text = metadata::read::utf8(bytes).map_err(|e| vec![format!("Error parsing file: {e}")])?;
+    let doc = metadata::parse(text).map_err(|e| vec![format!("Error parsing file: {e}")])?;
+    let mut doc = doc.into_owned();
+    let before = st.component(ty, member).map(|c| c.xml.clone());
+    if before.is_some()
+        && st
+            .component(ty, member)
+            .is_some_and(|c| c.manageable_state.is_some())
+    {
+        return Err(vec![format!(
+            "Cannot modify managed object: entity={ty}, component={member}"
+        )]);
+    }
+    let now = ids::now_iso();
+    let new_xml = match ty {
+        "Profile" => {
+            let merged = match &before {
+                Some(old) => {
+                    let mut old = metadata::parse(old)
+                        .map_err(|e| vec![e.to_string()])?
+                        .into_owned();
+                    access::overlay(&mut old.root, &doc.root, "Profile");
+                    old
+                }
+                None => doc.clone(),
+            };
+            let mut merged = merged;
+            access::normalize(&mut merged.root);
+            let license = merged
+                .root
+                .child_text("userLicense")
+                .unwrap_or("Salesforce")
+                .to_string();
+            let mut problems = access::check_refs(st, &doc.root);
+            problems.extend(access::check_grants(st, &merged.root, Some(&license)));
+            if !problems.is_empty() {
+                return Err(problems);
+            }
+            if before.is_none() {
+                if st.seed.license(&license).is_none() {
+                    return Err(vec![format!(
+                        "In field: userLicense - no UserLicense named {license} found"
+                    )]);
+                }
+                let xml = canonical_string(&mut merged);
+                let desc = merged.root.child_text("description").map(str::to_string);
+                let id = st.create_profile(member, member, &license, xml, desc.as_deref());
+                sync_owned_setup_access(st, &id, &merged.root);
+                return Ok((true, true, Some(id)));
+            }
+            let profile_id = st
+                .component(ty, member)
+                .map(|c| c.id.clone())
+                .unwrap_or_default();
+            sync_owned_setup_access(st, &profile_id, &merged.root);
+            canonical_string(&mut merged)
+        }
+        "PermissionSet" => {
+            let mut problems = access::check_refs(st, &doc.root);
+            let license = doc.root.child_text("license").map(str::to_string);
+            let mut user_license = None;
+            let mut license_id = Value::Null;
+            if let Some(l) = &license {
+                if let Some(ul) = st.find_by("UserLicense", "Name", l) {
+                    user_license = Some(l.clone());
+                    license_id = json!(id_of(ul));
+                } else if let Some(psl) = st.rows("PermissionSetLicense").iter().find(|r| {
+                    r.get("MasterLabel") == Some(&json!(l))
+                        || r.get("DeveloperName") == Some(&json!(l))
+                }) {
+                    license_id = json!(id_of(psl));
+                } else {
+                    problems.push(format!(
+                        "In field: license - no PermissionSetLicense named {l} found"
+                    ));
+                }
+            }
+            if let (true, Some(old)) = (merge_permsets, &before) {
+                let mut old = metadata::parse(old)
+                    .map_err(|e| vec![e.to_string()])?
+                    .into_owned();
+                access::overlay(&mut old.root, &doc.root, "PermissionSet");
+                doc = old;
+            }
+            access::normalize(&mut doc.root);
+            problems.extend(access::check_grants(st, &doc.root, user_license.as_deref()));
+            if doc.root.child_text("label").is_none() {
+                problems.push("Required field is missing: label".into());
+            }
+            if !problems.is_empty() {
+                return Err(problems);
+            }
+            let label = doc.root.child_text("label").unwrap_or(member).to_string();
+            let fields = [
+                ("Name", json!(member)),
+                ("Label", json!(label)),
+                ("LicenseId", license_id),
+                ("IsOwnedByProfile", json!(false)),
+                ("NamespacePrefix", Value::Null),
+                ("Type", json!("Regular")),
+                ("Description", json!(doc.root.child_text("description"))),
+            ];
+            let xml = canonical_string(&mut doc);
+            let created = st.put_component(ty, member, xml.clone(), None, &now);
+            let id = st
+                .component(ty, member)
+                .map(|c| c.id.clone())
+                .unwrap_or_default();
+            access::sync_setup_access(st, &id, &doc.root);
+            match st.get_mut("PermissionSet", &id) {
+                Some(r) => {
+                    for (k, v) in fields {
+                        r.insert(k.into(), v);
+                    }
+                }
+                None => {
+                    let mut r = rec(&fields);
+                    r.insert("Id".into(), json!(id));
+                    st.records
+                        .entry("PermissionSet".into())
+                        .or_default()
+                        .push(r);
+                }
+            }
+            return Ok((created, before.as_deref() != Some(xml.as_str()), Some(id)));
+        }
+        "Settings" => {
+            let expected = format!("{member}Settings");
+            if doc.root.name != expected {
+                return Err(vec![format!(
+                    "Expected a {expected} root element, found {}",
+                    doc.root.name
+                )]);
+            }
+            match &before {
+                Some(old) => {
+                    let mut old = metadata::parse(old)
+                        .map_err(|e| vec![e.to_string()])?
+                        .into_owned();
+                    let ty = schema::type_named(&expected);
+                    access::merge_settings(&mut old.root, &doc.root, ty);
+                    canonical_string(&mut old)
+                }
+                None => canonical_string(&mut doc),
+            }
+        }
+        "ConnectedApp" => {
+            let mut problems = Vec::new();
+            for req in ["contactEmail", "label"] {
+                if doc.root.child(req).is_none() {
+                    problems.push(format!("Required field is missing: {req}"));
+                }
+            }
+            if let Some(o) = doc.root.child("oauthConfig") {
+                if o.child("callbackUrl").is_none() {
+                    problems.push("Required field is missing: callbackUrl".into());
+                }
+            }
+            if !problems.is_empty() {
+                return Err(problems);
+            }
+            let label = doc.root.child_text("label").unwrap_or(member).to_string();
+            let xml = canonical_string(&mut doc);
+            if before.is_none() {
+                st.insert(
+                    "ConnectedApplication",
+                    rec(&[
+                        ("Name", json!(label)),
+                        ("NamespacePrefix", Value::Null),
+                        ("OptionsAllowAdminApprovedUsersOnly", json!(false)),
+                    ]),
+                );
+            }
+            xml
+        }
+        other => {
+            return Err(vec![format!(
+                "The sfprov emulator cannot deploy {other} components"
+            )])
+        }
+    };
+    let changed = before.as_deref() != Some(new_xml.as_str());
+    let created = st.put_component(ty, member, new_xml, None, &now);
+    let id = st
+        .component(ty, member)
+        .map(|c| c.id.clone())
+        .filter(|i| !i.is_empty());
+    Ok((created, changed, id))
+}
+
+/// Page/class access of a profile lives on its profile-owned permission set.
+fn sync_owned_setup_access(st: &mut OrgState, profile_id: &str, root: &metadata::Element<'static>) {
+    let owned = st
+        .rows("PermissionSet")
+        .iter()
+        .find(|r| r.get("ProfileId").and_then(Value::as_str) == Some(profile_id))
+        .map(|r| id_of(r).to_string());
+    if let Some(owned) = owned {
+        access::sync_setup_access(st, &owned, root);
+    }
+}
+
+fn canonical_string(doc: &mut metadata::Document<'_>) -> String {
+    String::from_utf8(metadata::to_canonical_bytes(doc)).expect("the writer emits UTF-8")
+}
