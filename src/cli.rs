@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "sfprov", version, about, long_about = None)]
 pub struct Cli {
-    /// Show notes and unchanged files too.
+    /// Show more: notes, unchanged files, and each request sent to an org.
     #[arg(short, long, global = true)]
     pub verbose: bool,
     /// Print only errors.

@@ -328,3 +328,22 @@ fn emulator_tokens_never_show_in_errors_or_log() {
     assert_no_secret_value(&shown, &token);
     assert_no_secret_value(&log.lock().unwrap(), &token);
 }
+
+#[test]
+fn a_create_whose_answer_is_lost_is_not_sent_again() {
+    let h = start(Config::default());
+    let (org, _) = org_for(&h, &options());
+    h.add_fault(FaultRule::new("rest:sobjects", FaultAction::DropAfter).times(1));
+    let fields = serde_json::json!({"Name": "sfprovLost", "Query": "SELECT Id FROM Case", "ApiVersion": 63.0})
+        .as_object()
+        .unwrap()
+        .clone();
+    let err = org.create("PushTopic", &fields).unwrap_err();
+    assert!(matches!(err, OrgError::Transport { .. }), "{err:?}");
+    // The org did create it, once: a query (what apply does first) finds
+    // exactly one, where a blind retry would have made two or failed.
+    let n = org
+        .count("SELECT count() FROM PushTopic WHERE Name = 'sfprovLost'")
+        .unwrap();
+    assert_eq!(n, 1);
+}

@@ -565,3 +565,32 @@ fn list_and_read_metadata() {
     assert!(req.body.contains("<met:type>PermissionSet</met:type><met:fullNames>Integration_PS</met:fullNames><met:fullNames>Missing</met:fullNames>"));
     assert!(req.body.contains("<met:SessionHeader><met:sessionId>"));
 }
+
+#[test]
+fn update_patches_and_is_not_retried() {
+    let m = Mock::start();
+    m.on(
+        "/services/data/v63.0/sobjects/User/005A",
+        "",
+        vec![
+            Action::Reply {
+                status: 204,
+                content_type: "application/json",
+                body: String::new(),
+            },
+            json(503, "<html>down</html>"),
+        ],
+    );
+    let (org, _) = token_org(&m.url);
+    let fields = serde_json::json!({"IsActive": true})
+        .as_object()
+        .unwrap()
+        .clone();
+    org.update("User", "005A", &fields).unwrap();
+    let req = &m.requests()[0];
+    assert_eq!(req.method, "PATCH");
+    assert_eq!(req.body, r#"{"IsActive":true}"#);
+    let err = org.update("User", "005A", &fields).unwrap_err();
+    assert!(matches!(err, OrgError::Http { status: 503, .. }), "{err:?}");
+    assert_eq!(m.count("sobjects/User/005A"), 2);
+}
