@@ -23,6 +23,39 @@ pub struct Wait {
     pub cancel: CancelToken,
 }
 
+impl Wait {
+    /// A wait whose token is set by the first Ctrl-C (the binary calls this
+    /// for deploys: the poll loop then sends cancelDeploy and follows it to
+    /// Canceled). A second Ctrl-C ends the process at once (exit 130).
+    pub fn cancel_on_ctrl_c(limit: Option<Duration>) -> Wait {
+        let cancel = CancelToken::new();
+        let token = cancel.clone();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        // Register before returning, so no Ctrl-C falls between the call and
+        // the handler.
+        let signal = rt.as_ref().ok().and_then(|rt| {
+            let _guard = rt.enter();
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok()
+        });
+        if let (Ok(rt), Some(mut signal)) = (rt, signal) {
+            std::thread::spawn(move || {
+                rt.block_on(async {
+                    if signal.recv().await.is_some() {
+                        log::debug!("Ctrl-C: canceling");
+                        token.cancel();
+                    }
+                    if signal.recv().await.is_some() {
+                        std::process::exit(130);
+                    }
+                });
+            });
+        }
+        Wait { limit, cancel }
+    }
+}
+
 /// Progress as it happens. Every method has an empty default.
 pub trait PollObserver {
     fn deploy_polled(&mut self, _result: &DeployResult) {}
@@ -189,5 +222,28 @@ impl Org {
             sleep_unless_canceled(clock, pause, &wait.cancel);
         }
         unreachable!("the poll loop only ends by returning")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ctrl_c_sets_the_cancel_token() {
+        let wait = Wait::cancel_on_ctrl_c(Some(Duration::from_secs(60)));
+        assert!(!wait.cancel.is_canceled());
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &std::process::id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        for _ in 0..250 {
+            if wait.cancel.is_canceled() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(wait.cancel.is_canceled());
     }
 }
