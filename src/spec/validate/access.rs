@@ -260,6 +260,7 @@ fn field_access(
         );
         return None;
     };
+    check_object_name(ctx, path, object);
     if let Some(reason) = catalog::no_fls_reason(field) {
         ctx.error(
             path,
