@@ -391,3 +391,24 @@ fn bad_or_expired_session_is_invalid_session_id() {
         serde_json::json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])
     );
 }
+
+#[test]
+fn deploys_larger_than_axum_s_default_body_limit_are_accepted() {
+    let org = Org::start();
+    // ~4 MB of incompressible text: the SOAP body is well over 2 MB.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let noise: String = (0..4_000_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (b'a' + (x % 26) as u8) as char
+        })
+        .collect();
+    let file = doc(
+        "PermissionSet",
+        &format!("<description>{noise}</description><label>Big</label>"),
+    );
+    let res = org.deploy(&[("permissionsets/Big.permissionset", &file)]);
+    assert_eq!(tag(&res, "status").as_deref(), Some("Succeeded"));
+}
