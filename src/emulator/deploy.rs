@@ -73,6 +73,7 @@ pub struct DeployJob {
     pub start_date: Option<String>,
     pub polls: u32,
     pub cancel_requested: bool,
+    pub canceling_seen: bool,
     pub canceled: bool,
     pub outcome: Option<Outcome>,
 }
@@ -84,7 +85,11 @@ pub fn poll(shared: &Shared, job: &mut DeployJob) {
     }
     job.polls += 1;
     if job.cancel_requested {
-        job.canceled = true;
+        // One poll shows Canceling, the next Canceled.
+        if job.canceling_seen {
+            job.canceled = true;
+        }
+        job.canceling_seen = true;
         return;
     }
     let n = shared.deploy_polls;
@@ -457,6 +462,7 @@ pub fn new_job(shared: &Shared, op: &Node, user_id: &str) -> Result<DeployJob, S
         start_date: None,
         polls: 0,
         cancel_requested: false,
+        canceling_seen: false,
         canceled: false,
         outcome: None,
     })

@@ -156,9 +156,20 @@ fn cancel_deploy_queued_and_running() {
         "<met:cancelDeploy><met:String>{id}</met:String></met:cancelDeploy>"
     ));
     assert_eq!(tag(&r.body, "done").as_deref(), Some("false"));
-    let mid = org.soap(&format!("<met:checkDeployStatus><met:asyncProcessId>{id}</met:asyncProcessId></met:checkDeployStatus>"));
-    assert_eq!(tag(&mid.body, "status").as_deref(), Some("Canceled"));
-    assert!(tag(&mid.body, "canceledBy").is_some());
+    let poll = || {
+        org.soap(&format!("<met:checkDeployStatus><met:asyncProcessId>{id}</met:asyncProcessId></met:checkDeployStatus>")).body
+    };
+    let mid = poll();
+    assert_eq!(tag(&mid, "status").as_deref(), Some("Canceling"));
+    assert_eq!(tag(&mid, "done").as_deref(), Some("false"));
+    let end = poll();
+    assert_eq!(tag(&end, "status").as_deref(), Some("Canceled"));
+    assert_eq!(tag(&end, "done").as_deref(), Some("true"));
+    assert!(tag(&end, "canceledBy").is_some());
+    assert!(org
+        .h
+        .component("PermissionSet", "Zendesk_Integration")
+        .is_none());
     let r = org
         .soap("<met:cancelDeploy><met:String>0Af000000000000AAA</met:String></met:cancelDeploy>");
     assert_eq!(
