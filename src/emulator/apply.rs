@@ -16,7 +16,7 @@ pub fn apply_component(
     ty: &str,
     member: &str,
     bytes: &[u8],
-    merge_permsets: bool,
+    api_version: f64,
 ) -> Result<(bool, bool, Option<String>), Vec<String>> {
     let text = metadata::read::utf8(bytes).map_err(|e| vec![format!("Error parsing file: {e}")])?;
     let doc = metadata::parse(text).map_err(|e| vec![format!("Error parsing file: {e}")])?;
@@ -42,7 +42,7 @@ pub fn apply_component(
                     access::overlay(&mut old.root, &doc.root, "Profile");
                     old
                 }
-                None => doc.clone(),
+                None => new_profile_base(st, &doc.root, api_version)?,
             };
             let mut merged = merged;
             access::normalize(&mut merged.root);
@@ -95,7 +95,7 @@ pub fn apply_component(
                     ));
                 }
             }
-            if let (true, Some(old)) = (merge_permsets, &before) {
+            if let (true, Some(old)) = (api_version < 40.0, &before) {
                 let mut old = metadata::parse(old)
                     .map_err(|e| vec![e.to_string()])?
                     .into_owned();
@@ -206,6 +206,49 @@ pub fn apply_component(
         .map(|c| c.id.clone())
         .filter(|i| !i.is_empty());
     Ok((created, changed, id))
+}
+
+/// A profile created by a deploy starts from Minimum Access - Salesforce
+/// (API 60.0+) or Standard User (before), when that profile has the new
+/// profile's license; the file is laid over it. It is always custom.
+fn new_profile_base(
+    st: &OrgState,
+    file: &metadata::Element<'static>,
+    api_version: f64,
+) -> Result<metadata::Document<'static>, Vec<String>> {
+    let license = file.child_text("userLicense").unwrap_or("Salesforce");
+    let base_name = if api_version >= 60.0 {
+        "Minimum Access - Salesforce"
+    } else {
+        "Standard User"
+    };
+    let base = st
+        .find_by("Profile", "Name", base_name)
+        .filter(|p| st.profile_license(id_of(p)).as_deref() == Some(license))
+        .and_then(|p| st.profile_full_name(id_of(p)))
+        .and_then(|full| st.component("Profile", full));
+    let mut doc = match base {
+        Some(c) => {
+            let mut d = metadata::parse(&c.xml)
+                .map_err(|e| vec![e.to_string()])?
+                .into_owned();
+            // The baseline's object and field access does not carry over.
+            d.root
+                .children_mut()
+                .retain(|e| !matches!(e.name.as_ref(), "objectPermissions" | "fieldPermissions"));
+            access::overlay(&mut d.root, file, "Profile");
+            d
+        }
+        None => metadata::Document {
+            root: file.clone(),
+            comments_before_root: Vec::new(),
+        },
+    };
+    let kids = doc.root.children_mut();
+    kids.retain(|e| e.name != "custom" && e.name != "userLicense");
+    kids.push(metadata::Element::boolean("custom", true));
+    kids.push(metadata::Element::text("userLicense", license.to_string()));
+    Ok(doc)
 }
 
 /// Page/class access of a profile lives on its profile-owned permission set.

@@ -73,6 +73,7 @@ pub struct DeployJob {
     pub start_date: Option<String>,
     pub polls: u32,
     pub cancel_requested: bool,
+    pub canceling_seen: bool,
     pub canceled: bool,
     pub outcome: Option<Outcome>,
 }
@@ -84,7 +85,11 @@ pub fn poll(shared: &Shared, job: &mut DeployJob) {
     }
     job.polls += 1;
     if job.cancel_requested {
-        job.canceled = true;
+        // One poll shows Canceling, the next Canceled.
+        if job.canceling_seen {
+            job.canceled = true;
+        }
+        job.canceling_seen = true;
         return;
     }
     let n = shared.deploy_polls;
@@ -290,8 +295,9 @@ pub fn execute(st: &mut OrgState, job: &DeployJob) -> Outcome {
     let mut failures = Vec::new();
     let mut successes = Vec::new();
     let mut found: Vec<(String, String)> = Vec::new();
-    // Before API 40.0 a PermissionSet deploy merged like a Profile (Summer '17).
-    let merge_permsets = version.is_some_and(|v| v < 40.0);
+    // The package.xml version decides shapes: PermissionSets merge before 40.0
+    // (Summer '17), new profiles start from Minimum Access from 60.0.
+    let api_version = version.unwrap_or(63.0);
     for (path, bytes) in &files {
         let Some(rel) = path.strip_prefix(&prefix) else {
             continue;
@@ -312,7 +318,7 @@ pub fn execute(st: &mut OrgState, job: &DeployJob) -> Outcome {
             continue;
         };
         found.push((ty.name.to_string(), member.clone()));
-        match super::apply::apply_component(&mut work, ty.name, &member, bytes, merge_permsets) {
+        match super::apply::apply_component(&mut work, ty.name, &member, bytes, api_version) {
             Ok((created, changed, id)) => successes.push(DeployMessage {
                 changed,
                 component_type: ty.name.to_string(),
@@ -456,6 +462,7 @@ pub fn new_job(shared: &Shared, op: &Node, user_id: &str) -> Result<DeployJob, S
         start_date: None,
         polls: 0,
         cancel_requested: false,
+        canceling_seen: false,
         canceled: false,
         outcome: None,
     })

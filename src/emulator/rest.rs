@@ -167,12 +167,23 @@ pub async fn handle(
     {
         return invalid_session();
     }
-    let response = route(&shared, &version, &segs, &method, &params, &body);
+    let used = shared
+        .api_calls
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        + 1;
+    let mut response = route(&shared, &version, &segs, &method, &params, &body);
     if drop_after {
         return conn.drop_connection().await;
     }
+    if let Ok(v) = header::HeaderValue::from_str(&format!("api-usage={used}/{DAILY_API_REQUESTS}"))
+    {
+        response.headers_mut().insert("Sforce-Limit-Info", v);
+    }
     response
 }
+
+/// Enterprise Edition's daily API request allocation in the emulated org.
+const DAILY_API_REQUESTS: u64 = 15_000;
 
 fn route(
     shared: &Shared,
@@ -192,6 +203,13 @@ fn route(
             ),
         },
         ("GET", ["query", locator]) => next_page(shared, version, locator),
+        ("GET", ["limits"]) => {
+            let used = shared.api_calls.load(std::sync::atomic::Ordering::Relaxed);
+            Json(json!({
+                "DailyApiRequests": {"Max": DAILY_API_REQUESTS, "Remaining": DAILY_API_REQUESTS.saturating_sub(used)},
+            }))
+            .into_response()
+        }
         ("GET", ["sobjects"]) => {
             let st = shared.lock();
             let list: Vec<Value> = sobjects::SOBJECTS

@@ -56,6 +56,8 @@ pub struct Shared {
     pub deploy_polls: u32,
     pub retrieve_polls: u32,
     pub query_batch: usize,
+    /// REST calls served, for `Sforce-Limit-Info` and `/limits`.
+    pub api_calls: std::sync::atomic::AtomicU64,
     state_dir: Option<PathBuf>,
     base_url: OnceLock<String>,
 }
@@ -88,6 +90,7 @@ impl Shared {
             deploy_polls: config.deploy_polls,
             retrieve_polls: config.retrieve_polls,
             query_batch: config.query_batch.max(1),
+            api_calls: std::sync::atomic::AtomicU64::new(0),
             state_dir: config.state_dir,
             base_url: OnceLock::new(),
         };

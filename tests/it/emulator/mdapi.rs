@@ -156,9 +156,20 @@ fn cancel_deploy_queued_and_running() {
         "<met:cancelDeploy><met:String>{id}</met:String></met:cancelDeploy>"
     ));
     assert_eq!(tag(&r.body, "done").as_deref(), Some("false"));
-    let mid = org.soap(&format!("<met:checkDeployStatus><met:asyncProcessId>{id}</met:asyncProcessId></met:checkDeployStatus>"));
-    assert_eq!(tag(&mid.body, "status").as_deref(), Some("Canceled"));
-    assert!(tag(&mid.body, "canceledBy").is_some());
+    let poll = || {
+        org.soap(&format!("<met:checkDeployStatus><met:asyncProcessId>{id}</met:asyncProcessId></met:checkDeployStatus>")).body
+    };
+    let mid = poll();
+    assert_eq!(tag(&mid, "status").as_deref(), Some("Canceling"));
+    assert_eq!(tag(&mid, "done").as_deref(), Some("false"));
+    let end = poll();
+    assert_eq!(tag(&end, "status").as_deref(), Some("Canceled"));
+    assert_eq!(tag(&end, "done").as_deref(), Some("true"));
+    assert!(tag(&end, "canceledBy").is_some());
+    assert!(org
+        .h
+        .component("PermissionSet", "Zendesk_Integration")
+        .is_none());
     let r = org
         .soap("<met:cancelDeploy><met:String>0Af000000000000AAA</met:String></met:cancelDeploy>");
     assert_eq!(
@@ -390,4 +401,25 @@ fn bad_or_expired_session_is_invalid_session_id() {
         r.json(),
         serde_json::json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])
     );
+}
+
+#[test]
+fn deploys_larger_than_axum_s_default_body_limit_are_accepted() {
+    let org = Org::start();
+    // ~4 MB of incompressible text: the SOAP body is well over 2 MB.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let noise: String = (0..4_000_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (b'a' + (x % 26) as u8) as char
+        })
+        .collect();
+    let file = doc(
+        "PermissionSet",
+        &format!("<description>{noise}</description><label>Big</label>"),
+    );
+    let res = org.deploy(&[("permissionsets/Big.permissionset", &file)]);
+    assert_eq!(tag(&res, "status").as_deref(), Some("Succeeded"));
 }

@@ -35,6 +35,12 @@ fn versions_resources_and_describe() {
     assert_eq!(versions[0]["url"], "/services/data/v59.0");
     let r = org.rest("GET", "/services/data/v63.0/", "");
     assert_eq!(r.json()["query"], "/services/data/v63.0/query");
+    let r = org.rest("GET", "/services/data/v63.0/limits", "");
+    assert_eq!(r.json()["DailyApiRequests"]["Max"], 15000);
+    assert!(r
+        .header("Sforce-Limit-Info")
+        .unwrap()
+        .starts_with("api-usage="));
     for sobject in [
         "User",
         "Profile",

@@ -62,6 +62,12 @@ fn profile_deploy_overlays_and_false_revokes() {
         "revoked and disabled ones are not retrieved: {text}"
     );
     assert!(!text.contains("<enabled>false</enabled>"));
+    // A profile created by a deploy starts from Minimum Access - Salesforce (API 60+).
+    assert!(
+        text.contains("<name>LightningExperienceUser</name>"),
+        "{text}"
+    );
+    assert!(text.contains("<custom>true</custom>"));
 }
 
 #[test]
