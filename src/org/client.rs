@@ -203,6 +203,11 @@ impl Org {
     pub fn clock(&self) -> &dyn Clock {
         &*self.clock
     }
+    /// Whether the current token is a JWT-format access token (`a.b.c`,
+    /// JSON header), which the SOAP Metadata API refuses.
+    pub fn token_is_jwt(&self) -> bool {
+        looks_like_jwt(self.token.lock().expect("token lock").expose())
+    }
     /// Replaces the retry policy (tests shorten it).
     pub fn set_retry_policy(&mut self, p: RetryPolicy) {
         self.retry = p;
@@ -415,6 +420,12 @@ impl Org {
         *self.token.lock().expect("token lock") = fresh;
         Ok(true)
     }
+}
+
+/// `eyJ...` header, three dot-separated parts: a JWT, not an opaque
+/// `00D...!...` session id.
+pub fn looks_like_jwt(token: &str) -> bool {
+    token.starts_with("eyJ") && token.split('.').count() == 3
 }
 
 fn is_success(protocol: Protocol, status: u16) -> bool {

@@ -138,6 +138,9 @@ pub enum OrgError {
         id: String,
     },
 
+    #[error("{operation} on org `{org}`: the access token is JWT-based, and the Metadata API (SOAP) refuses such tokens")]
+    JwtAccessToken { org: String, operation: String },
+
     #[error("refusing the zip retrieved from org `{org}`: {reason}")]
     UnsafeZip { org: String, reason: String },
 
@@ -266,6 +269,11 @@ impl OrgError {
                 "the org returned a zip sfprov will not unpack; retrieve fewer components or report this".to_string()
             }
             OrgError::Local { .. } => "use a real org with `--target-org ALIAS`".to_string(),
+            OrgError::JwtAccessToken { .. } => {
+                "on the connected app, turn off \"Issue JSON Web Token (JWT)-based access tokens\", \
+                 then log in again"
+                    .to_string()
+            }
             _ => return None,
         })
     }

@@ -76,6 +76,12 @@ impl Org {
             protocol: Protocol::Soap,
             idempotent,
         };
+        if self.token_is_jwt() {
+            return Err(OrgError::JwtAccessToken {
+                org: self.label().to_string(),
+                operation: operation.to_string(),
+            });
+        }
         let url = self.metadata_url();
         let resp = self.execute(&call, |token: &Secret| Request {
             method: "POST",

@@ -594,3 +594,18 @@ fn update_patches_and_is_not_retried() {
     assert!(matches!(err, OrgError::Http { status: 503, .. }), "{err:?}");
     assert_eq!(m.count("sobjects/User/005A"), 2);
 }
+
+#[test]
+fn a_jwt_format_access_token_is_refused_before_a_soap_call() {
+    let m = Mock::start();
+    let target = sfprov::org::Target::AccessToken {
+        instance_url: m.url.clone(),
+        token: sfprov::secret::Secret::new("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"),
+    };
+    let org = sfprov::org::connect(&target, &options()).unwrap();
+    let err = org.check_deploy_status("0AfX", false).unwrap_err();
+    assert!(matches!(err, OrgError::JwtAccessToken { .. }), "{err:?}");
+    assert!(err.hint().unwrap().contains("JWT"));
+    assert_eq!(m.count("/services/Soap"), 0);
+    assert!(!all_renderings(&err).contains("eyJhbGci"));
+}
