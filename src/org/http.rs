@@ -1,5 +1,5 @@
 //! One HTTP exchange, with a timeout, over HTTPS (plain HTTP only to loopback).
-//! Owns: URL policy (`check_url`), the ureq agent, request/response values and
+//! Owns: URL policy (`check_url`), the HTTP client (reqwest, blocking, rustls), request/response values and
 //! `-v` request logging through the `log` facade (method, URL, status, time;
 //! never headers or bodies, which carry tokens). Does not: retry, parse
 //! SOAP or JSON, or decide what an error means (see `client`).
@@ -100,19 +100,20 @@ pub enum TransportError {
 /// Sends requests, each with the same timeout.
 #[derive(Clone)]
 pub struct Transport {
-    agent: ureq::Agent,
+    client: reqwest::blocking::Client,
     timeout: Duration,
 }
 
 impl Transport {
     pub fn new(timeout: Duration) -> Self {
-        let agent = ureq::AgentBuilder::new()
-            .timeout_connect(timeout.min(Duration::from_secs(30)))
+        let client = reqwest::blocking::Client::builder()
+            .connect_timeout(timeout.min(Duration::from_secs(30)))
             .timeout(timeout)
-            .redirects(0)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(super::soap::CLIENT_NAME)
-            .build();
-        Transport { agent, timeout }
+            .build()
+            .expect("the TLS backend (rustls) is compiled in");
+        Transport { client, timeout }
     }
 
     pub fn timeout(&self) -> Duration {
@@ -122,28 +123,23 @@ impl Transport {
     /// Sends one request; any HTTP status is a `Response`.
     pub fn send(&self, req: &Request) -> Result<Response, TransportError> {
         let started = Instant::now();
-        let mut r = self.agent.request(req.method, &req.url);
+        let method = reqwest::Method::from_bytes(req.method.as_bytes())
+            .map_err(|e| TransportError::Failed(e.to_string()))?;
+        let mut r = self.client.request(method, &req.url);
         for (k, v) in &req.headers {
-            r = r.set(k, v);
+            r = r.header(*k, v);
         }
-        let result = match &req.body {
-            Body::Empty => r.call(),
-            Body::Text { content_type, text } => {
-                r.set("Content-Type", content_type).send_string(text)
-            }
-            Body::Form(pairs) => {
-                let v: Vec<(&str, &str)> = pairs
-                    .iter()
-                    .map(|(a, b)| (a.as_str(), b.as_str()))
-                    .collect();
-                r.send_form(&v)
-            }
+        r = match &req.body {
+            Body::Empty => r,
+            Body::Text { content_type, text } => r
+                .header(reqwest::header::CONTENT_TYPE, *content_type)
+                .body(text.clone()),
+            Body::Form(pairs) => r.form(pairs),
         };
-        let resp = match result {
+        let resp = match r.send() {
             Ok(resp) => resp,
-            Err(ureq::Error::Status(_, resp)) => resp,
-            Err(ureq::Error::Transport(t)) => {
-                let err = transport_error(&t);
+            Err(e) => {
+                let err = transport_error(&e);
                 log::debug!(
                     "{} {} -> {:?} after {} ms",
                     req.method,
@@ -154,9 +150,9 @@ impl Transport {
                 return Err(err);
             }
         };
-        let status = resp.status();
+        let status = resp.status().as_u16();
         let mut body = String::new();
-        let read = resp.into_reader().take(MAX_BODY).read_to_string(&mut body);
+        let read = resp.take(MAX_BODY).read_to_string(&mut body);
         if let Err(e) = read {
             let err = io_error(&e);
             log::debug!(
@@ -190,21 +186,19 @@ fn log_url(url: &str) -> String {
     }
 }
 
-fn transport_error(t: &ureq::Transport) -> TransportError {
+fn transport_error(e: &reqwest::Error) -> TransportError {
+    if e.is_timeout() {
+        return TransportError::Timeout;
+    }
     use std::error::Error;
-    let mut src: Option<&(dyn Error + 'static)> = t.source();
-    while let Some(e) = src {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+    let mut src: Option<&(dyn Error + 'static)> = e.source();
+    while let Some(inner) = src {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
             return io_error(io);
         }
-        src = e.source();
+        src = inner.source();
     }
-    let text = t.to_string();
-    if text.contains("timed out") {
-        TransportError::Timeout
-    } else {
-        TransportError::Failed(text)
-    }
+    TransportError::Failed(e.to_string())
 }
 
 fn io_error(e: &std::io::Error) -> TransportError {
