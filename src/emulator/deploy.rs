@@ -349,6 +349,39 @@ pub fn execute(st: &mut OrgState, job: &DeployJob) -> Outcome {
             }
         }
     }
+    // destructiveChanges*.xml: deletions after the other components.
+    for (path, bytes) in &files {
+        let Some(rel) = path.strip_prefix(&prefix) else {
+            continue;
+        };
+        if !(rel.starts_with("destructiveChanges") && rel.ends_with(".xml")) {
+            continue;
+        }
+        let deletions = match manifest_members(bytes) {
+            Ok((m, _)) => m,
+            Err(e) => {
+                failures.push(failure("", path, rel, e));
+                continue;
+            }
+        };
+        for (ty, m) in deletions {
+            found.push((ty.clone(), m.clone()));
+            match super::apply::delete_component(&mut work, &ty, &m) {
+                Ok(()) => successes.push(DeployMessage {
+                    changed: true,
+                    component_type: ty.clone(),
+                    created: false,
+                    deleted: true,
+                    file_name: path.clone(),
+                    full_name: m,
+                    id: None,
+                    problem: None,
+                    success: true,
+                }),
+                Err(p) => failures.push(failure(&ty, path, &m, p)),
+            }
+        }
+    }
     let total = found.len();
     let manifest_ok = DeployMessage {
         changed: true,

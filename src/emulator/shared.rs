@@ -77,7 +77,7 @@ impl Shared {
                 serde_json::from_str(&text).map_err(|e| EmulatorError::Invalid {
                     what: "state",
                     path,
-                    message: e.to_string(),
+                    message: format!("{e} (written by another sfprov version? delete the directory to start from a fresh org)"),
                 })?
             }
             _ => OrgState::from_seed(config.seed),

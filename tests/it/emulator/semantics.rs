@@ -391,3 +391,58 @@ fn page_access_shows_as_setup_entity_access() {
     let q = org.query(&format!("SELECT Id FROM SetupEntityAccess WHERE ParentId = '{ps_id}' AND SetupEntityType = 'ConnectedApplication'"));
     assert_eq!(q["totalSize"], 1);
 }
+
+#[test]
+fn destructive_changes_delete_unassigned_permission_sets() {
+    use base64::Engine;
+    let org = Org::start();
+    succeeded(&org.deploy(&[(PS, &ps(&up("ApiEnabled", true)))]));
+    let delete = |org: &Org| {
+        let mut empty =
+            sfprov::metadata::package::manifest(std::iter::empty::<(&str, &str)>(), "63.0");
+        let mut gone = sfprov::metadata::package::manifest([("PermissionSet", "Sync")], "63.0");
+        let zip = zip_raw(&[
+            (
+                "package.xml".into(),
+                sfprov::metadata::to_canonical_bytes(&mut empty),
+            ),
+            (
+                "destructiveChanges.xml".into(),
+                sfprov::metadata::to_canonical_bytes(&mut gone),
+            ),
+        ]);
+        let r = org.soap(&format!(
+            "<met:deploy><met:ZipFile>{}</met:ZipFile><met:DeployOptions><met:singlePackage>true</met:singlePackage></met:DeployOptions></met:deploy>",
+            base64::engine::general_purpose::STANDARD.encode(zip)
+        ));
+        org.deploy_wait(&tag(&r.body, "id").unwrap())
+    };
+    // Assigned: refused, nothing changes.
+    let ps_id = org.id_of("SELECT Id FROM PermissionSet WHERE Name = 'Sync'");
+    let r = org.create(
+        "PermissionSetAssignment",
+        serde_json::json!({"AssigneeId": org.h.user_id, "PermissionSetId": ps_id}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let res = delete(&org);
+    assert_eq!(tag(&res, "status").as_deref(), Some("Failed"), "{res}");
+    assert!(org.h.component("PermissionSet", "Sync").is_some());
+    let psa = r.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        org.rest(
+            "DELETE",
+            &format!("/services/data/v63.0/sobjects/PermissionSetAssignment/{psa}"),
+            ""
+        )
+        .status,
+        204
+    );
+    let res = delete(&org);
+    succeeded(&res);
+    assert!(res.contains("<deleted>true</deleted>"), "{res}");
+    assert!(org.h.component("PermissionSet", "Sync").is_none());
+    assert_eq!(
+        org.query("SELECT count() FROM PermissionSet WHERE Name = 'Sync'")["totalSize"],
+        0
+    );
+}
