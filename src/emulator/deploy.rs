@@ -98,9 +98,17 @@ pub fn poll(shared: &Shared, job: &mut DeployJob) {
     }
     if job.polls > 2 * n {
         let mut st = shared.lock();
-        let outcome = execute(&mut st, job);
+        let before = (shared.persistent() && !job.options.check_only).then(|| st.clone());
+        let mut outcome = execute(&mut st, job);
         if outcome.status != "Failed" && !job.options.check_only {
-            shared.save(&st);
+            // Not on disk means not deployed: undo and report it.
+            if let Err(e) = shared.persist(&st) {
+                if let Some(b) = before {
+                    *st = b;
+                }
+                let f = failure("", "package.xml", "package.xml", e.to_string());
+                outcome = finished("Failed", vec![f], vec![], outcome.total);
+            }
         }
         job.outcome = Some(outcome);
     }

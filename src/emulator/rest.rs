@@ -242,9 +242,8 @@ fn route(
                 );
             };
             let mut st = shared.lock();
-            match records::create(&mut st, ty, fields) {
+            match write(shared, &mut st, |st| records::create(st, ty, fields)) {
                 Ok(id) => {
-                    shared.save(&st);
                     let location = format!("/services/data/{version}/sobjects/{ty}/{id}");
                     (
                         StatusCode::CREATED,
@@ -275,11 +274,8 @@ fn route(
                 );
             };
             let mut st = shared.lock();
-            match records::update(&mut st, ty, id, fields) {
-                Ok(()) => {
-                    shared.save(&st);
-                    StatusCode::NO_CONTENT.into_response()
-                }
+            match write(shared, &mut st, |st| records::update(st, ty, id, fields)) {
+                Ok(()) => StatusCode::NO_CONTENT.into_response(),
                 Err(e) => rest_error(e),
             }
         }
@@ -306,11 +302,16 @@ fn route(
                     &format!("entity type {ty} does not support delete"),
                 );
             }
-            if let Some(rows) = st.records.get_mut(*ty) {
-                rows.retain(|r| !ids::same(super::state::id_of(r), id));
+            let deleted = write(shared, &mut st, |st| {
+                if let Some(rows) = st.records.get_mut(*ty) {
+                    rows.retain(|r| !ids::same(super::state::id_of(r), id));
+                }
+                Ok(())
+            });
+            match deleted {
+                Ok(()) => StatusCode::NO_CONTENT.into_response(),
+                Err(e) => rest_error(e),
             }
-            shared.save(&st);
-            StatusCode::NO_CONTENT.into_response()
         }
         _ => error(
             StatusCode::NOT_FOUND,
@@ -318,6 +319,30 @@ fn route(
             "The requested resource does not exist",
         ),
     }
+}
+
+/// Applies a change and persists it; when the state cannot be written the
+/// change is undone and the client gets UNKNOWN_EXCEPTION, so the org on disk
+/// and in memory never disagree.
+fn write<T>(
+    shared: &Shared,
+    st: &mut super::state::OrgState,
+    change: impl FnOnce(&mut super::state::OrgState) -> Result<T, RestError>,
+) -> Result<T, RestError> {
+    let before = shared.persistent().then(|| st.clone());
+    let value = change(st)?;
+    if let Err(e) = shared.persist(st) {
+        if let Some(b) = before {
+            *st = b;
+        }
+        return Err(RestError {
+            status: 500,
+            code: "UNKNOWN_EXCEPTION",
+            message: e.to_string(),
+            fields: vec![],
+        });
+    }
+    Ok(value)
 }
 
 fn query(shared: &Shared, version: &str, q: &str) -> Response {

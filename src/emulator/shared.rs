@@ -136,12 +136,9 @@ impl Shared {
         Ok(())
     }
 
-    /// Persists after a mutation; a failure is reported on stderr by the
-    /// server, the in-memory org stays authoritative.
-    pub fn save(&self, st: &OrgState) {
-        if let Err(e) = self.persist(st) {
-            eprintln!("warning: {e}");
-        }
+    /// Whether changes are written to a state directory.
+    pub fn persistent(&self) -> bool {
+        self.state_dir.is_some()
     }
 
     /// Issues a session for a user id.

@@ -152,3 +152,32 @@ fn sfprov_emulator_serve_binary_stops_on_ctrl_c() {
     );
     assert!(dir.path().join("org/state.json").exists());
 }
+
+#[test]
+fn a_change_that_cannot_be_saved_is_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("org");
+    let org = Org::with(Config {
+        state_dir: Some(state.clone()),
+        ..Config::default()
+    });
+    // The state directory turns into a file: writes fail from now on.
+    std::fs::remove_dir_all(&state).unwrap();
+    std::fs::write(&state, "not a directory").unwrap();
+    let profile = org.id_of("SELECT Id FROM Profile WHERE Name = 'Standard User'");
+    let r = org.create(
+        "User",
+        json!({"Username": "lost@example.com", "LastName": "L", "Email": "l@example.com", "Alias": "l", "TimeZoneSidKey": "UTC",
+               "LocaleSidKey": "en_US", "EmailEncodingKey": "UTF-8", "LanguageLocaleKey": "en_US", "ProfileId": profile}),
+    );
+    assert_eq!(r.status, 500, "{}", r.body);
+    assert_eq!(r.json()[0]["errorCode"], "UNKNOWN_EXCEPTION");
+    assert_eq!(
+        org.query("SELECT count() FROM User WHERE Username = 'lost@example.com'")["totalSize"],
+        0
+    );
+    let ps = doc("PermissionSet", "<label>Lost</label>");
+    let res = org.deploy(&[("permissionsets/Lost.permissionset", &ps)]);
+    assert_eq!(tag(&res, "status").as_deref(), Some("Failed"), "{res}");
+    assert!(org.h.component("PermissionSet", "Lost").is_none());
+}
