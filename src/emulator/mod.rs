@@ -16,6 +16,7 @@ mod deploy;
 mod faults;
 mod ids;
 mod mdapi;
+mod partner;
 mod records;
 mod rest;
 mod retrieve;

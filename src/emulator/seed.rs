@@ -114,6 +114,10 @@ pub struct UserSeed {
     /// Profile UI name.
     pub profile: String,
     pub active: bool,
+    /// For the OAuth password grant and SOAP `login` (a made-up local
+    /// credential; users created over REST have none).
+    #[serde(default)]
+    pub password: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

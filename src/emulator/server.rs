@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use super::faults::ConnControl;
-use super::{admin, auth, mdapi, rest, EmulatorError, Shared};
+use super::{admin, auth, mdapi, partner, rest, EmulatorError, Shared};
 
 /// All routes of the emulator.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -27,6 +27,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(auth::userinfo).post(auth::userinfo),
         )
         .route("/id/{org}/{user}", get(auth::identity))
+        .route("/services/Soap/u/{version}", post(partner::handle))
+        .route("/services/Soap/u/{version}/{*rest}", post(partner::handle))
         .route("/services/Soap/m/{version}", post(mdapi::handle))
         .route("/services/Soap/m/{version}/{*rest}", post(mdapi::handle))
         .route("/services/data", get(rest::versions))
