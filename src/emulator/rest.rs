@@ -153,6 +153,7 @@ pub async fn handle(
         ["query", ..] | ["queryAll", ..] => "rest:query",
         ["sobjects", _, "describe"] => "rest:describe",
         ["sobjects", ..] => "rest:sobjects",
+        ["composite", ..] => "rest:composite",
         _ => "rest:other",
     };
     let drop_after = match faults::check(&shared.faults, key, uri.path(), render_fault).await {
@@ -203,6 +204,7 @@ fn route(
             ),
         },
         ("GET", ["query", locator]) => next_page(shared, version, locator),
+        ("POST", ["composite", "sobjects"]) => collections(shared, body),
         ("GET", ["limits"]) => {
             let used = shared.api_calls.load(std::sync::atomic::Ordering::Relaxed);
             Json(json!({
@@ -319,6 +321,81 @@ fn route(
             "The requested resource does not exist",
         ),
     }
+}
+
+/// `POST composite/sobjects`: create up to 200 records, each answered in
+/// place (HTTP 200 always; errors use `statusCode`, not `errorCode`). With
+/// `allOrNone`, one failure rolls every record back.
+fn collections(shared: &Shared, body: &str) -> Response {
+    let Ok(Value::Object(req)) = serde_json::from_str::<Value>(body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "JSON_PARSER_ERROR",
+            "The request body is not a JSON object",
+        );
+    };
+    let all_or_none = req.get("allOrNone") == Some(&json!(true));
+    let records: Vec<Value> = req
+        .get("records")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if records.len() > 200 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "EXCEEDED_ID_LIMIT",
+            "record limit reached. cannot submit more than 200 records into this call",
+        );
+    }
+    let mut st = shared.lock();
+    let before = st.clone();
+    let mut results = Vec::new();
+    let mut failed = false;
+    for r in records {
+        let Value::Object(fields) = r else {
+            results.push(Err(RestError {
+                status: 400,
+                code: "INVALID_FIELD",
+                message: "A record must be a JSON object".into(),
+                fields: vec![],
+            }));
+            failed = true;
+            continue;
+        };
+        let ty = fields
+            .get("attributes")
+            .and_then(|a| a.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let res = records::create(&mut st, &ty, fields);
+        failed |= res.is_err();
+        results.push(res);
+    }
+    let rolled_back = failed && all_or_none;
+    if rolled_back {
+        *st = before.clone();
+    } else if let Err(e) = shared.persist(&st) {
+        *st = before;
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "UNKNOWN_EXCEPTION",
+            &e.to_string(),
+        );
+    }
+    let out: Vec<Value> = results
+        .into_iter()
+        .map(|r| match r {
+            Ok(_) if rolled_back => json!({"success": false, "errors": [{
+                "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+                "message": "Record rolled back because not all records were valid and the request was using AllOrNone header",
+                "fields": [],
+            }]}),
+            Ok(id) => json!({"id": id, "success": true, "errors": []}),
+            Err(e) => json!({"success": false, "errors": [{"statusCode": e.code, "message": e.message, "fields": e.fields}]}),
+        })
+        .collect();
+    Json(Value::Array(out)).into_response()
 }
 
 /// Applies a change and persists it; when the state cannot be written the

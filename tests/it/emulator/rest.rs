@@ -394,3 +394,48 @@ fn permission_set_and_profile_created_over_rest() {
     let r = org.create("User", json!({"Username": "x@example.com", "Name": "x"}));
     assert_eq!(r.json()[0]["errorCode"], "INVALID_FIELD_FOR_INSERT_UPDATE");
 }
+
+#[test]
+fn sobject_collections_answer_per_record() {
+    let org = Org::start();
+    let res = org.deploy(&[(
+        "permissionsets/A.permissionset",
+        &doc(
+            "PermissionSet",
+            &format!("<label>A</label>{}", up("ApiEnabled", true)),
+        ),
+    )]);
+    assert_eq!(tag(&res, "status").as_deref(), Some("Succeeded"), "{res}");
+    let ps = org.id_of("SELECT Id FROM PermissionSet WHERE Name = 'A'");
+    let psa = json!({"attributes": {"type": "PermissionSetAssignment"}, "AssigneeId": org.h.user_id, "PermissionSetId": ps});
+    let bad =
+        json!({"attributes": {"type": "PermissionSetAssignment"}, "AssigneeId": org.h.user_id});
+    let post = |all_or_none: bool, records: Value| {
+        let r = org.rest(
+            "POST",
+            "/services/data/v63.0/composite/sobjects",
+            &json!({"allOrNone": all_or_none, "records": records}).to_string(),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()
+    };
+    let out = post(true, json!([psa, bad]));
+    assert_eq!(out[0]["success"], false);
+    assert_eq!(
+        out[0]["errors"][0]["statusCode"],
+        "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    );
+    assert_eq!(out[1]["errors"][0]["statusCode"], "REQUIRED_FIELD_MISSING");
+    let count = |org: &Org| {
+        org.query(&format!(
+            "SELECT count() FROM PermissionSetAssignment WHERE PermissionSetId = '{ps}'"
+        ))["totalSize"]
+            .clone()
+    };
+    assert_eq!(count(&org), 0, "rolled back");
+    let out = post(false, json!([psa, psa]));
+    assert_eq!(out[0]["success"], true);
+    assert!(out[0]["id"].as_str().unwrap().starts_with("0Pa"));
+    assert_eq!(out[1]["errors"][0]["statusCode"], "DUPLICATE_VALUE");
+    assert_eq!(count(&org), 1);
+}
