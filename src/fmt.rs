@@ -124,8 +124,46 @@ fn one(path: &Path, check: bool) -> Status {
         Ok(d) => d,
         Err(e) => return failed(e),
     };
-    match fsutil::write_with(path, |w| metadata::write_canonical(&mut doc, w)) {
+    // Write through a symlink to its target instead of replacing the link.
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    match fsutil::write_with(&target, |w| metadata::write_canonical(&mut doc, w)) {
         Ok(()) => Status::Formatted,
         Err(e) => Status::Failed(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn formats_through_symlinks_without_replacing_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.xml");
+        std::fs::write(&real, "<PermissionSet xmlns=\"http://soap.sforce.com/2006/04/metadata\"><label>X</label></PermissionSet>").unwrap();
+        let link = dir.path().join("X.permissionset-meta.xml");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let r = run(&Options {
+            paths: vec![link.clone()],
+            check: false,
+        })
+        .unwrap();
+        assert_eq!(r[0].status, Status::Formatted);
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(std::fs::read_to_string(&real).unwrap().starts_with("<?xml"));
+    }
+
+    #[test]
+    fn directories_select_metadata_files_only() {
+        assert!(is_metadata_file("Admin.profile-meta.xml"));
+        assert!(is_metadata_file("Admin.profile"));
+        assert!(is_metadata_file("package.xml"));
+        assert!(is_metadata_file("Security.settings-meta.xml"));
+        assert!(!is_metadata_file("MyClass.cls-meta.xml"));
+        assert!(!is_metadata_file("sfdx-project.json"));
     }
 }

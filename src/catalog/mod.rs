@@ -99,6 +99,121 @@ pub fn closure(name: &str) -> Vec<&'static str> {
     out
 }
 
+/// Standard objects sfprov knows: every object without a namespace or custom
+/// suffix in the object and field permissions of the two real orgs in
+/// tests/corpus. Orgs have more (features add objects), so an unknown name is a
+/// warning with "did you mean", not an error; plan checks the org itself.
+pub static STANDARD_OBJECTS: &[&str] = &[
+    "AIInsightReason",
+    "AIRecordInsight",
+    "Account",
+    "AccountBrand",
+    "AccountContactRelation",
+    "ActionPlan",
+    "ActionPlanTemplate",
+    "ActiveScratchOrg",
+    "Address",
+    "AiMetadataSyncStatus",
+    "AppAnalyticsQueryRequest",
+    "ApprovalSubmission",
+    "ArchiveJobSession",
+    "Asset",
+    "AssetRelationship",
+    "AuthDomainStatusEvent",
+    "AuthorizationForm",
+    "AuthorizationFormConsent",
+    "AuthorizationFormDataUse",
+    "AuthorizationFormText",
+    "BackgroundOperation",
+    "BusinessAlert",
+    "BusinessAlertStatus",
+    "BusinessBrand",
+    "Campaign",
+    "CampaignMember",
+    "Case",
+    "CommSubscription",
+    "CommSubscriptionChannelType",
+    "CommSubscriptionConsent",
+    "CommSubscriptionTiming",
+    "Contact",
+    "ContactPointAddress",
+    "ContactPointConsent",
+    "ContactPointEmail",
+    "ContactPointPhone",
+    "ContactPointTypeConsent",
+    "ContactRequest",
+    "ContentVersion",
+    "Contract",
+    "ConversationApiLog",
+    "ConversationApiLogObjSum",
+    "Customer",
+    "DataAnlytConfigDeleteEvent",
+    "DataAnlytConfigExportEvent",
+    "DataAnlytConfigSync",
+    "DataUseLegalBasis",
+    "DataUsePurpose",
+    "DelegatedAccount",
+    "Document",
+    "DuplicateRecordSet",
+    "Employee",
+    "EngagementChannelType",
+    "Event",
+    "Idea",
+    "Image",
+    "Individual",
+    "InternalOrganizationUnit",
+    "Lead",
+    "Location",
+    "LocationTrustMeasure",
+    "Macro",
+    "MessagingEndUser",
+    "MessagingSession",
+    "NamespaceRegistry",
+    "Opportunity",
+    "OpportunityLineItem",
+    "Order",
+    "OrderItem",
+    "PartyConsent",
+    "Pricebook2",
+    "PrivacyConsent",
+    "ProcessException",
+    "Product2",
+    "PushTopic",
+    "Question",
+    "QuickText",
+    "RebatePayoutSnapshot",
+    "Scorecard",
+    "ScorecardAssociation",
+    "ScorecardMetric",
+    "ScratchOrgInfo",
+    "Seller",
+    "ServiceOpPriorityConfig",
+    "SharingRecordCollection",
+    "SocialPersona",
+    "SocialPost",
+    "Solution",
+    "SrvcMgmntEmailRoutgAddr",
+    "StreamingChannel",
+    "SvcCatalogReqRelatedItem",
+    "SvcCatalogRequest",
+    "Task",
+    "User",
+    "UserDefinedLabel",
+    "UserExternalCredential",
+    "WebCartDocument",
+];
+
+/// Whether an object API name is custom or namespaced (`Foo__c`, `ns__Bar__c`,
+/// `Baz__mdt`, `Evt__e`), so a standard-object list cannot judge it.
+pub fn is_custom_object(name: &str) -> bool {
+    name.contains("__")
+}
+
+/// Whether a standard object name is one sfprov knows.
+pub fn is_known_standard_object(name: &str) -> bool {
+    STANDARD_OBJECTS.binary_search(&name).is_ok()
+}
+
 /// Objects that have no View All / Modify All records flags: `full` access
 /// there means create, read, edit, delete only. A Modify-All-Data permission
 /// set in a real org lists PushTopic with both flags false (metadata-types.md
@@ -288,6 +403,29 @@ mod tests {
         let mad = closure("ModifyAllData");
         assert!(mad.contains(&"ViewAllData") && mad.contains(&"ApiEnabled"));
         assert!(closure("ApiEnabled").is_empty());
+    }
+
+    #[test]
+    fn standard_objects() {
+        let mut sorted = STANDARD_OBJECTS.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, STANDARD_OBJECTS);
+        for o in [
+            "Account",
+            "Case",
+            "Contact",
+            "Lead",
+            "Opportunity",
+            "PushTopic",
+            "StreamingChannel",
+        ] {
+            assert!(is_known_standard_object(o), "{o}");
+        }
+        assert!(is_custom_object("Zendesk__Zendesk_Ticket__c"));
+        assert_eq!(
+            suggest("Acount", STANDARD_OBJECTS.iter().copied())[0],
+            "Account"
+        );
     }
 
     #[test]

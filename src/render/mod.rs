@@ -77,7 +77,7 @@ pub fn fmt_results(results: &[FileResult], check: bool) -> (String, String) {
                 failed += 1;
                 let _ = writeln!(
                     err,
-                    "error: cannot format {}\n  caused by: {msg}",
+                    "error: cannot format {}\n  caused by: {msg}\nhint: fix the file at that position; fmt left it unchanged",
                     r.path.display()
                 );
             }

@@ -257,3 +257,16 @@ fn user_fields_and_api_version() {
     assert_eq!(e.len(), 3, "{e:#?}");
     assert!(e[0].message.contains("older than 40.0"));
 }
+
+#[test]
+fn unknown_standard_objects_are_warnings_with_did_you_mean() {
+    let l = ok("[permission_sets.Z]\nlabel = \"Z\"\nobjects.Acount = { access = \"read\", why = \"w\" }\nobjects.Acme__c = { access = \"read\", why = \"w\" }\n");
+    let w: Vec<_> = l
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .collect();
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(w[0].message.contains("`Acount` is not a standard object"));
+    assert_eq!(w[0].hints, ["did you mean `Account`?"]);
+}

@@ -284,3 +284,42 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The exact text a user reads for a spec with problems (inline snapshot).
+#[test]
+fn spec_errors_read_well() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sfprov.toml"),
+        "template = \"zendesk\"\n\n[user]\nlicence = \"Salesforce\"\n\n[permission_sets.Zendesk_Integration]\nsystem.ModifyMetadata = { why = \"x\" }\nsystem.ViewSetup = { why = \"x\", enabled = false }\nobjects.Acount = { access = \"read\", why = \"x\" }\n",
+    )
+    .unwrap();
+    let mut c = sfprov(dir.path());
+    c.args(["generate", "--out", "out"]);
+    let r = run(c);
+    assert_eq!(r.code, 1);
+    insta::assert_snapshot!(r.stderr, @r"
+    error: unknown key `licence` in `user`
+      --> sfprov.toml:4:1
+    hint: did you mean `license`?
+    error: the spec has 1 error; nothing was written
+    ");
+    std::fs::write(
+        dir.path().join("sfprov.toml"),
+        "template = \"zendesk\"\n\n[permission_sets.Zendesk_Integration]\nsystem.ModifyMetadata = { why = \"x\" }\nsystem.ViewSetup = { why = \"x\", enabled = false }\nobjects.Acount = { access = \"read\", why = \"x\" }\n",
+    )
+    .unwrap();
+    let mut c = sfprov(dir.path());
+    c.args(["generate", "--out", "out"]);
+    let r = run(c);
+    assert_eq!(r.code, 1);
+    insta::assert_snapshot!(r.stderr, @r"
+    error: permission set `Zendesk_Integration` revokes `ViewSetup`, which `ModifyMetadata` depends on
+      --> sfprov.toml:5:8
+    hint: remove `enabled = false` from `ViewSetup`, or remove `ModifyMetadata`
+    warning: `Acount` is not a standard object sfprov knows; plan will check that the org has it
+      --> sfprov.toml:6:9
+    hint: did you mean `Account`?
+    error: the spec has 1 error; nothing was written
+    ");
+}

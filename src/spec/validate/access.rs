@@ -171,12 +171,31 @@ fn grant_of(ctx: &mut Ctx<'_>, path: &[&str], g: &GrantSpec) -> Grant {
     }
 }
 
+/// Warns about an object name that is neither custom nor a standard object
+/// sfprov knows: most often a typo (`Acount`).
+fn check_object_name(ctx: &mut Ctx<'_>, path: &[&str], object: &str) {
+    if catalog::is_custom_object(object) || catalog::is_known_standard_object(object) {
+        return;
+    }
+    let hint = catalog::suggest(object, catalog::STANDARD_OBJECTS.iter().copied())
+        .first()
+        .map(|s| format!("did you mean `{s}`?"));
+    ctx.warning(
+        path,
+        format!(
+            "`{object}` is not a standard object sfprov knows; plan will check that the org has it"
+        ),
+        hint,
+    );
+}
+
 fn object_access(
     ctx: &mut Ctx<'_>,
     path: &[&str],
     object: &str,
     spec: &ObjectSpec,
 ) -> Option<ObjectAccess> {
+    check_object_name(ctx, path, object);
     let level = match spec.access.as_deref() {
         Some(l) => l,
         None => {
@@ -260,6 +279,7 @@ fn field_access(
         );
         return None;
     };
+    check_object_name(ctx, path, object);
     if let Some(reason) = catalog::no_fls_reason(field) {
         ctx.error(
             path,
