@@ -446,3 +446,27 @@ fn destructive_changes_delete_unassigned_permission_sets() {
         0
     );
 }
+
+#[test]
+fn installed_package_objects_and_fields() {
+    let org = Org::start();
+    let res = org.deploy(&[(
+        PS,
+        &ps(&format!(
+            "{}{}{}",
+            fls("Account.Zendesk__Zendesk_Organization_Id__c", false, true),
+            fls("Zendesk__Zendesk_Ticket__c.Zendesk__Subject__c", true, true),
+            op("Zendesk__Zendesk_Ticket__c", true, true, true, false)
+        )),
+    )]);
+    succeeded(&res);
+    // CustomObject:* names custom objects only (the package's), never standard ones.
+    let (_, files) = org.retrieve(&[("CustomObject", "*"), ("Profile", "Admin")], true);
+    assert!(
+        files.contains_key("objects/Zendesk__Zendesk_Ticket__c.object"),
+        "{:?}",
+        files.keys()
+    );
+    assert!(!files.contains_key("objects/Account.object"));
+    assert!(!files["profiles/Admin.profile"].contains("<object>Account</object>"));
+}
