@@ -423,3 +423,35 @@ fn deploys_larger_than_axum_s_default_body_limit_are_accepted() {
     let res = org.deploy(&[("permissionsets/Big.permissionset", &file)]);
     assert_eq!(tag(&res, "status").as_deref(), Some("Succeeded"));
 }
+
+#[test]
+fn concurrent_polls_run_a_deploy_once() {
+    let org = Org::with(Config {
+        deploy_polls: 0,
+        ..Config::default()
+    });
+    let id = org.deploy_start(
+        &[(PS, &ps_file())],
+        "<met:singlePackage>true</met:singlePackage>",
+    );
+    let bodies: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    org.soap(&format!(
+                        "<met:checkDeployStatus><met:asyncProcessId>{id}</met:asyncProcessId><met:includeDetails>true</met:includeDetails></met:checkDeployStatus>"
+                    ))
+                    .body
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for b in &bodies {
+        assert_eq!(tag(b, "status").as_deref(), Some("Succeeded"), "{b}");
+        assert!(
+            b.contains("<created>true</created>"),
+            "every poll sees the one run: {b}"
+        );
+    }
+}
