@@ -160,11 +160,18 @@ impl Shared {
         Some(Secret::new(self.issue_token(&id)))
     }
 
-    /// The user id of a live session.
+    /// The user id of a live session; a deactivated user's sessions end.
     pub fn session_user(&self, token: &str) -> Option<String> {
-        let rt = self.runtime();
-        let s = rt.sessions.get(token)?;
-        (s.expires > Instant::now()).then(|| s.user_id.clone())
+        let user = {
+            let rt = self.runtime();
+            let s = rt.sessions.get(token)?;
+            (s.expires > Instant::now()).then(|| s.user_id.clone())?
+        };
+        let active = self
+            .lock()
+            .get("User", &user)
+            .is_some_and(|u| u.get("IsActive") == Some(&serde_json::json!(true)));
+        active.then_some(user)
     }
 
     pub fn expire_tokens(&self) {

@@ -439,3 +439,46 @@ fn sobject_collections_answer_per_record() {
     assert_eq!(out[1]["errors"][0]["statusCode"], "DUPLICATE_VALUE");
     assert_eq!(count(&org), 1);
 }
+
+#[test]
+fn record_updates_reach_metadata_and_sessions() {
+    let org = Org::start();
+    let r = org.create("PermissionSet", json!({"Name": "Ops", "Label": "Ops"}));
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let r = org.rest(
+        "PATCH",
+        &format!("/services/data/v63.0/sobjects/PermissionSet/{id}"),
+        &json!({"Label": "Operations"}).to_string(),
+    );
+    assert_eq!(r.status, 204, "{}", r.body);
+    let (_, files) = org.retrieve(&[("PermissionSet", "Ops")], true);
+    assert!(files["permissionsets/Ops.permissionset"].contains("<label>Operations</label>"));
+    // A deactivated user's sessions stop working.
+    let std_profile = org.id_of("SELECT Id FROM Profile WHERE Name = 'Standard User'");
+    let uid = org
+        .create("User", user("temp@example.com", &std_profile))
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = org.h.token_for("temp@example.com").unwrap();
+    let get = |t: &str| {
+        http(
+            &org.h.url,
+            "GET",
+            "/services/data/v63.0/sobjects/User/describe",
+            &[("Authorization", &format!("Bearer {t}"))],
+            "",
+        )
+        .unwrap()
+        .status
+    };
+    assert_eq!(get(token.expose()), 200);
+    let r = org.rest(
+        "PATCH",
+        &format!("/services/data/v63.0/sobjects/User/{uid}"),
+        &json!({"IsActive": false}).to_string(),
+    );
+    assert_eq!(r.status, 204);
+    assert_eq!(get(token.expose()), 401);
+}
