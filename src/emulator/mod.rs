@@ -4,9 +4,25 @@
 //! the handle tests hold. Submodules own one protocol area each.
 //! Does not: act as a client (that is `org/`), or reach anything but 127.0.0.1.
 //!
-//! State lives in one `OrgState` behind a lock (`state.rs`); it is persisted to a
-//! directory with atomic writes when `Config::state_dir` is set, which is how
+//! State lives in one `OrgState` behind a lock (`shared.rs`); it is persisted to
+//! a directory with atomic writes when `Config::state_dir` is set, which is how
 //! `--target-org local` keeps `.sfprov/local-org/` across invocations.
+//!
+//! ```no_run
+//! use sfprov::emulator::{self, Config, FaultAction, FaultRule};
+//! // A test: a fresh org on 127.0.0.1:<free port>, stopped when `org` drops.
+//! let org = emulator::spawn(Config::default())?;
+//! let _auth = format!("Bearer {}", org.access_token.expose()); // Debug/Display print [redacted]
+//! let _soap = format!("{}/services/Soap/m/63.0", org.url);
+//! org.add_fault(FaultRule::new("soap:deploy", FaultAction::DropAfter).times(1));
+//! // `--target-org local`: the same, with the org kept under the project.
+//! let _local = emulator::spawn_local(std::path::Path::new("."))?;
+//! # Ok::<(), emulator::EmulatorError>(())
+//! ```
+//!
+//! Routes: `/services/oauth2/{token,userinfo}`, `/id/{org}/{user}`,
+//! `/services/Soap/m/{v}[/…]` (Metadata API), `/services/Soap/u/{v}` (login),
+//! `/services/data[/vNN.N/…]` (REST), `/__emulator/{faults,state}` (tests).
 
 mod access;
 mod admin;
