@@ -226,6 +226,13 @@ fn retrieve_zip_layout_messages_and_zip_once() {
         files.keys()
     );
     assert!(files.contains_key("package.xml"));
+    // Wildcards: every profile; no settings (they must be named).
+    let (_, files) = org.retrieve(&[("Profile", "*"), ("Settings", "*")], true);
+    assert_eq!(
+        files.keys().filter(|k| k.starts_with("profiles/")).count(),
+        4
+    );
+    assert!(!files.keys().any(|k| k.starts_with("settings/")));
 }
 
 #[test]
