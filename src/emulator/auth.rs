@@ -145,7 +145,10 @@ fn success(shared: &Shared, user_id: &str, with_refresh: Option<String>) -> Resp
         "access_token": token,
         "scope": "api web full refresh_token id",
         "instance_url": base,
-        "id": format!("https://login.salesforce.com/id/{org_id}/{user_id}"),
+        // Real orgs answer https://login.salesforce.com/id/…; the emulator
+        // serves the identity URL itself so a client that follows it stays
+        // on loopback. The path (org id, then user id) is the same.
+        "id": format!("{base}/id/{org_id}/{user_id}"),
         "token_type": "Bearer",
         "issued_at": (ids::now_secs() * 1000).to_string(),
         "signature": "emulated",
@@ -415,8 +418,8 @@ fn user_json(shared: &Shared, user_id: &str) -> Option<Value> {
     let base = shared.base_url();
     let v = &st.seed.org.api_version;
     Some(json!({
-        "id": format!("https://login.salesforce.com/id/{org}/{}", id_of(u)),
-        "sub": format!("https://login.salesforce.com/id/{org}/{}", id_of(u)),
+        "id": format!("{base}/id/{org}/{}", id_of(u)),
+        "sub": format!("{base}/id/{org}/{}", id_of(u)),
         "asserted_user": true,
         "user_id": id_of(u),
         "organization_id": org,

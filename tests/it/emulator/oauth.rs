@@ -80,10 +80,7 @@ fn jwt_bearer_issues_a_working_session() {
     );
     let id_url = body["id"].as_str().unwrap();
     assert!(
-        id_url.starts_with(&format!(
-            "https://login.salesforce.com/id/{}/005",
-            org.h.org_id
-        )),
+        id_url.starts_with(&format!("{}/id/{}/005", org.h.url, org.h.org_id)),
         "{id_url}"
     );
     let access = body["access_token"].as_str().unwrap().to_string();
@@ -108,7 +105,7 @@ fn jwt_bearer_issues_a_working_session() {
     .json();
     assert_eq!(info["preferred_username"], org.h.username);
     assert_eq!(info["organization_id"], org.h.org_id);
-    let path = id_url.trim_start_matches("https://login.salesforce.com");
+    let path = id_url.trim_start_matches(org.h.url.as_str());
     let ident = http(&org.h.url, "GET", path, &[("Authorization", &auth)], "").unwrap();
     assert_eq!(ident.status, 200, "{}", ident.body);
     assert!(ident.json()["urls"]["metadata"]
