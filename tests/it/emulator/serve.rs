@@ -181,3 +181,31 @@ fn a_change_that_cannot_be_saved_is_undone() {
     assert_eq!(tag(&res, "status").as_deref(), Some("Failed"), "{res}");
     assert!(org.h.component("PermissionSet", "Lost").is_none());
 }
+
+#[test]
+fn keep_alive_connections_and_stopping_with_one_open() {
+    use std::io::{Read, Write};
+    let org = Org::start();
+    let addr = org.h.url.trim_start_matches("http://").to_string();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    for _ in 0..2 {
+        s.write_all(format!("GET /services/data HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+            .unwrap();
+        let mut buf = [0u8; 4096];
+        let n = s.read(&mut buf).unwrap();
+        let text = String::from_utf8_lossy(&buf[..n]);
+        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    }
+    // Dropping the handle with an idle keep-alive connection open returns promptly.
+    let start = std::time::Instant::now();
+    drop(org);
+    assert!(start.elapsed() < std::time::Duration::from_secs(4));
+    let mut buf = [0u8; 16];
+    assert_eq!(
+        s.read(&mut buf).unwrap_or(0),
+        0,
+        "the server closed the idle connection"
+    );
+}
