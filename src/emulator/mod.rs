@@ -311,13 +311,15 @@ impl Ready {
     /// `{"instance_url": …, "access_token": …, "org_id": …, "username": …}`:
     /// the token is exposed here on purpose, it is the product of the command.
     pub fn to_json_line(&self) -> String {
-        serde_json::json!({
-            "instance_url": self.instance_url,
-            "access_token": self.access_token.expose(),
-            "org_id": self.org_id,
-            "username": self.username,
-        })
-        .to_string()
+        // Written by hand to keep the documented key order.
+        let q = |v: &str| serde_json::Value::from(v).to_string();
+        format!(
+            "{{\"instance_url\":{},\"access_token\":{},\"org_id\":{},\"username\":{}}}",
+            q(&self.instance_url),
+            q(self.access_token.expose()),
+            q(&self.org_id),
+            q(&self.username)
+        )
     }
 }
 

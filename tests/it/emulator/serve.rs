@@ -67,8 +67,13 @@ fn serve_prints_one_json_line_and_stops() {
     let line = rx.recv().unwrap();
     assert!(!line.contains('\n'));
     let v: Value = serde_json::from_str(&line).unwrap();
-    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
     assert_eq!(keys, ["access_token", "instance_url", "org_id", "username"]);
+    assert!(
+        line.starts_with("{\"instance_url\":\"http://127.0.0.1:"),
+        "{line}"
+    );
     let url = v["instance_url"].as_str().unwrap().to_string();
     assert!(url.starts_with("http://127.0.0.1:"));
     let auth = format!("Bearer {}", v["access_token"].as_str().unwrap());
