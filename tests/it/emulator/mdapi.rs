@@ -10,8 +10,9 @@ fn ps_file() -> String {
     doc(
         "PermissionSet",
         &format!(
-            "<label>Zendesk Integration</label>{}{}",
+            "<label>Zendesk Integration</label>{}{}{}",
             op("Account", false, true, false, false),
+            op("Contact", false, true, false, false),
             up("ApiEnabled", true)
         ),
     )

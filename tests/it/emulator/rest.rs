@@ -237,8 +237,9 @@ fn users_licenses_and_assignments() {
     let ps = doc(
         "PermissionSet",
         &format!(
-            "<label>Zendesk Integration</label>{}{}",
+            "<label>Zendesk Integration</label>{}{}{}",
             op("Account", false, true, false, false),
+            op("Contact", false, true, false, false),
             up("ApiEnabled", true)
         ),
     );

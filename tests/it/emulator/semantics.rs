@@ -74,8 +74,9 @@ fn profile_deploy_overlays_and_false_revokes() {
 fn permission_set_deploy_replaces() {
     let org = Org::start();
     let first = ps(&format!(
-        "{}{}{}",
+        "{}{}{}{}",
         fls("Contact.Email", false, true),
+        op("Account", false, true, false, false),
         op("Contact", false, true, false, false),
         up("ApiEnabled", true)
     ));
@@ -198,6 +199,19 @@ fn deploy_errors_are_worded_as_salesforce_words_them() {
     assert_eq!(
         problems(&res),
         ["Permission ModifyMetadata depends on permission(s): ViewRoles, ViewSetup"]
+    );
+
+    // Object access: real orgs tie Account and Contact read together
+    // (apex-recipes#22); Edit needs Read.
+    let res = org.deploy(&[(PS, &ps(&op("Account", false, true, false, false)))]);
+    assert_eq!(
+        problems(&res),
+        ["Permission Read Account depends on permission(s): Read Contact"]
+    );
+    let res = org.deploy(&[(PS, &ps(&op("Case", false, false, true, false)))]);
+    assert_eq!(
+        problems(&res),
+        ["Permission Edit Case depends on permission(s): Read Case"]
     );
 
     let res = org.deploy(&[(PS, &ps(&fls("Case.Foo__c", true, true)))]);

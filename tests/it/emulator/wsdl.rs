@@ -53,8 +53,9 @@ fn soap_responses_validate_against_the_wsdl() {
     let ps = doc(
         "PermissionSet",
         &format!(
-            "<label>V</label>{}{}{}",
+            "<label>V</label>{}{}{}{}",
             fls("Contact.Email", false, true),
+            op("Account", false, true, false, false),
             op("Contact", false, true, false, false),
             up("ApiEnabled", true)
         ),
