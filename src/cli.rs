@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "sfprov", version, about, long_about = None)]
 pub struct Cli {
-    /// Show notes and unchanged files too.
+    /// Show more: notes, unchanged files, and each request sent to an org.
     #[arg(short, long, global = true)]
     pub verbose: bool,
     /// Print only errors.
@@ -29,9 +29,51 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Rewrite metadata files in canonical form (what a retrieve writes).
     Fmt(FmtArgs),
+    /// Look at an org: `sfprov org info` shows what to check before provisioning.
+    #[command(subcommand)]
+    Org(OrgCommand),
     /// The local org emulator (Salesforce's OAuth, Metadata API and REST on loopback).
     #[command(subcommand)]
     Emulator(EmulatorCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Org id, instance, user, API version, edition, license seats, PushTopics.
+    Info(OrgInfoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrgInfoArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Print one JSON document (with `format_version`) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which org, and how to log in (the same flags as `sf` where it has them).
+/// Without any: SF_TARGET_ORG, then sf's configured `target-org`.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// An sf CLI alias or username, or `local` for the built-in org emulator.
+    #[arg(long, short = 'o', value_name = "NAME")]
+    pub target_org: Option<String>,
+    /// The org's URL: with SF_ACCESS_TOKEN set, or the JWT login host.
+    #[arg(long, value_name = "URL")]
+    pub instance_url: Option<String>,
+    /// JWT bearer: the connected app's consumer key.
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// JWT bearer: the PEM private key whose certificate is on the app.
+    #[arg(long, value_name = "FILE")]
+    pub jwt_key_file: Option<PathBuf>,
+    /// JWT bearer: the user to log in as.
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+    /// Metadata API version (default: the org's newest; 40.0 or newer).
+    #[arg(long, value_name = "VERSION")]
+    pub api_version: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,6 +10,8 @@ pub mod fmt;
 pub mod fsutil;
 pub mod generate;
 pub mod metadata;
+pub mod org;
 pub mod render;
+pub mod secret;
 pub mod spec;
 pub mod templates;

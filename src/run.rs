@@ -6,6 +6,8 @@ use std::io::Write;
 
 use sfprov::{fmt, generate, render, spec, templates};
 
+mod org;
+
 use crate::cli::{
     Cli, Command, EmulatorCommand, FmtArgs, FormatArg, GenerateArgs, InitArgs, ServeArgs,
 };
@@ -66,6 +68,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Init(a) => init(&s, a),
         Command::Generate(a) => generate(&s, a),
         Command::Fmt(a) => fmt(&s, a),
+        Command::Org(c) => org::run(&s, c),
         Command::Emulator(EmulatorCommand::Serve(a)) => emulator_serve(&s, a),
     }
 }

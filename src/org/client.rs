@@ -1,0 +1,436 @@
+//! A connected org: session, token refresh, and the one retry loop.
+//! Owns: `Org` (instance URL, API version, identity, token behind a lock),
+//! `connect` (target -> logged-in `Org`), `Org::execute` (timeout per
+//! request, backoff + jitter retries for idempotent calls only, one token
+//! refresh on INVALID_SESSION_ID). Does not: build SOAP/REST payloads (see
+//! `mdapi`, `rest`) or print anything.
+
+use std::any::Any;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use super::api_error::{parse_rest_errors, ApiError, ApiErrorCode};
+use super::error::OrgError;
+use super::http::{check_url, host_of, Request, Response, Transport, TransportError};
+use super::jwt::JwtLogin;
+use super::retry::{classify, Clock, Failure, RetryPolicy, SystemClock, Verdict};
+use super::soap::{parse_reply, Reply};
+use super::target::{ApiVersion, ConnectOptions, Target};
+use super::{local, sfcli};
+use crate::secret::Secret;
+
+/// How a fresh token is obtained when the org says the session is invalid.
+pub enum Refresh {
+    /// SF_ACCESS_TOKEN: nothing to refresh with.
+    None,
+    /// Ask sf again (`show-access-token` refreshes first).
+    SfCli { program: PathBuf, name: String },
+    /// Mint a new JWT and trade it.
+    Jwt(JwtLogin),
+    /// The local emulator's own minting.
+    Local(Box<dyn Fn() -> Result<Secret, OrgError> + Send + Sync>),
+}
+
+/// Who sfprov is connected as.
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    pub org_id: Option<String>,
+    pub user_id: Option<String>,
+    pub username: Option<String>,
+}
+
+/// Which protocol a call speaks: decides how an error answer is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Soap,
+    Rest,
+}
+
+/// A call as the retry loop sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct CallInfo<'a> {
+    /// e.g. `checkDeployStatus`, `query`.
+    pub operation: &'a str,
+    pub protocol: Protocol,
+    /// Safe to send twice: status checks, queries, GETs. Never a deploy or
+    /// a create.
+    pub idempotent: bool,
+}
+
+/// A logged-in org.
+pub struct Org {
+    label: String,
+    kind: &'static str,
+    instance_url: String,
+    api_version: ApiVersion,
+    identity: Identity,
+    token: Mutex<Secret>,
+    refresh: Refresh,
+    transport: Transport,
+    retry: RetryPolicy,
+    clock: Arc<dyn Clock>,
+    rng: Mutex<fastrand::Rng>,
+    /// Keeps an in-process emulator alive as long as the `Org`.
+    _keep: Option<Box<dyn Any + Send + Sync>>,
+}
+
+impl std::fmt::Debug for Org {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Org")
+            .field("label", &self.label)
+            .field("instance_url", &self.instance_url)
+            .field("api_version", &self.api_version)
+            .field("identity", &self.identity)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The parts `connect` gathers before the API version is known.
+pub struct Session {
+    pub label: String,
+    pub kind: &'static str,
+    pub instance_url: String,
+    pub identity: Identity,
+    pub token: Secret,
+    pub refresh: Refresh,
+    pub keep: Option<Box<dyn Any + Send + Sync>>,
+}
+
+/// Logs in to `target` and settles the API version (the spec's, else the
+/// org's newest; never below 40.0).
+pub fn connect(target: &Target, opts: &ConnectOptions) -> Result<Org, OrgError> {
+    connect_with_clock(target, opts, Arc::new(SystemClock))
+}
+
+/// [`connect`] with an injected clock (tests pass a `FakeClock`).
+pub fn connect_with_clock(
+    target: &Target,
+    opts: &ConnectOptions,
+    clock: Arc<dyn Clock>,
+) -> Result<Org, OrgError> {
+    let transport = Transport::new(opts.request_timeout);
+    let session = match target {
+        Target::Local => local::start(opts.project_dir.as_deref())?,
+        Target::SfCli { name } => {
+            let (display, token) = sfcli::login(&opts.sf_program, name)?;
+            Session {
+                label: name.clone(),
+                kind: "sf CLI",
+                instance_url: check_url(&display.instance_url)?,
+                identity: Identity {
+                    org_id: display.org_id,
+                    user_id: None,
+                    username: display.username,
+                },
+                token,
+                refresh: Refresh::SfCli {
+                    program: opts.sf_program.clone(),
+                    name: name.clone(),
+                },
+                keep: None,
+            }
+        }
+        Target::AccessToken {
+            instance_url,
+            token,
+        } => Session {
+            label: host_of(instance_url),
+            kind: "access token",
+            instance_url: check_url(instance_url)?,
+            identity: Identity::default(),
+            token: token.clone(),
+            refresh: Refresh::None,
+            keep: None,
+        },
+        Target::Jwt(j) => {
+            let login = JwtLogin::new(j.clone())?;
+            let granted = login.grant(&transport, 2, &*clock)?;
+            Session {
+                label: j.username.clone(),
+                kind: "JWT bearer",
+                instance_url: check_url(&granted.instance_url)?,
+                identity: Identity {
+                    org_id: granted.org_id,
+                    user_id: granted.user_id,
+                    username: Some(j.username.clone()),
+                },
+                token: granted.access_token,
+                refresh: Refresh::Jwt(login),
+                keep: None,
+            }
+        }
+    };
+    let mut org = Org {
+        label: session.label,
+        kind: session.kind,
+        instance_url: session.instance_url,
+        // Placeholder until the version is settled below.
+        api_version: ApiVersion::parse("40.0")?,
+        identity: session.identity,
+        token: Mutex::new(session.token),
+        refresh: session.refresh,
+        transport,
+        retry: RetryPolicy::default(),
+        clock,
+        rng: Mutex::new(fastrand::Rng::new()),
+        _keep: session.keep,
+    };
+    org.api_version = match &opts.api_version {
+        Some(v) => ApiVersion::parse(v)?,
+        None => org.newest_api_version()?,
+    };
+    Ok(org)
+}
+
+impl Org {
+    /// The name used for this org in messages (alias, `local`, host, user).
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+    /// How sfprov logged in: `sf CLI`, `access token`, `JWT bearer`, `local emulator`.
+    pub fn login_kind(&self) -> &'static str {
+        self.kind
+    }
+    pub fn instance_url(&self) -> &str {
+        &self.instance_url
+    }
+    pub fn api_version(&self) -> &ApiVersion {
+        &self.api_version
+    }
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.clock
+    }
+    /// Whether the current token is a JWT-format access token (`a.b.c`,
+    /// JSON header), which the SOAP Metadata API refuses.
+    pub fn token_is_jwt(&self) -> bool {
+        looks_like_jwt(self.token.lock().expect("token lock").expose())
+    }
+    /// Replaces the retry policy (tests shorten it).
+    pub fn set_retry_policy(&mut self, p: RetryPolicy) {
+        self.retry = p;
+    }
+
+    /// `GET /services/data`: the last (newest) version the org offers.
+    fn newest_api_version(&self) -> Result<ApiVersion, OrgError> {
+        #[derive(serde::Deserialize)]
+        struct V {
+            version: String,
+        }
+        let url = format!("{}/services/data", self.instance_url);
+        let call = CallInfo {
+            operation: "list API versions",
+            protocol: Protocol::Rest,
+            idempotent: true,
+        };
+        let resp = self.execute(&call, |token| Request {
+            method: "GET",
+            url: url.clone(),
+            headers: vec![
+                ("Authorization", format!("Bearer {}", token.expose())),
+                ("Accept", "application/json".into()),
+            ],
+            body: super::http::Body::Empty,
+        })?;
+        let versions: Vec<V> = serde_json::from_str(&resp.body).map_err(|e| {
+            self.protocol_error(call.operation, format!("not a version list ({e})"))
+        })?;
+        let newest = versions
+            .iter()
+            .filter_map(|v| {
+                let f: f64 = v.version.parse().ok()?;
+                Some((f, v))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .ok_or_else(|| {
+                self.protocol_error(call.operation, "the version list is empty".into())
+            })?;
+        ApiVersion::parse(&newest.1.version)
+    }
+
+    pub(crate) fn protocol_error(&self, operation: &str, reason: String) -> OrgError {
+        OrgError::Protocol {
+            org: self.label.clone(),
+            operation: operation.to_string(),
+            reason,
+        }
+    }
+
+    /// Sends a request built by `build` (given the current token) and returns
+    /// a successful answer. Retries idempotent calls on dropped connections,
+    /// timeouts, 5xx and REQUEST_LIMIT_EXCEEDED with backoff and jitter;
+    /// refreshes the token once on INVALID_SESSION_ID (for any call: the org
+    /// refused it before doing anything).
+    pub fn execute(
+        &self,
+        call: &CallInfo<'_>,
+        build: impl Fn(&Secret) -> Request,
+    ) -> Result<Response, OrgError> {
+        let mut refreshed = false;
+        let mut retry = 0u32;
+        loop {
+            let req = {
+                let token = self.token.lock().expect("token lock");
+                build(&token)
+            };
+            let (failure_status, code, err) = match self.transport.send(&req) {
+                Ok(resp) if is_success(call.protocol, resp.status) => return Ok(resp),
+                Ok(resp) => {
+                    let (code, err) = self.error_from(call, &resp);
+                    (Some(resp.status), code, err)
+                }
+                Err(TransportError::Timeout) => (
+                    None,
+                    None,
+                    OrgError::Timeout {
+                        org: self.label.clone(),
+                        operation: call.operation.to_string(),
+                        timeout: self.transport.timeout(),
+                    },
+                ),
+                Err(TransportError::Failed(reason)) => (
+                    None,
+                    None,
+                    OrgError::Transport {
+                        org: self.label.clone(),
+                        operation: call.operation.to_string(),
+                        host: host_of(&req.url),
+                        reason,
+                    },
+                ),
+            };
+            let failure = match (failure_status, &code) {
+                (None, _) => Failure::Transport,
+                (Some(status), Some(code)) => Failure::Code {
+                    status,
+                    code: &code.code,
+                },
+                (Some(status), None) => Failure::Status(status),
+            };
+            match classify(&failure) {
+                Verdict::RefreshSession if !refreshed => {
+                    refreshed = true;
+                    log::debug!("{}: session invalid, getting a fresh token", call.operation);
+                    if !self.refresh_token()? {
+                        return Err(self.session_rejected(err));
+                    }
+                }
+                Verdict::RefreshSession => return Err(self.session_rejected(err)),
+                Verdict::RetryIfIdempotent
+                    if call.idempotent && retry + 1 < self.retry.max_attempts =>
+                {
+                    let delay = {
+                        let mut rng = self.rng.lock().expect("rng lock");
+                        self.retry.delay(retry, &mut rng)
+                    };
+                    log::debug!(
+                        "{}: {err}; retry {} in {} ms",
+                        call.operation,
+                        retry + 1,
+                        delay.as_millis()
+                    );
+                    self.clock.sleep(delay);
+                    retry += 1;
+                }
+                _ => return Err(err),
+            }
+        }
+    }
+
+    /// An INVALID_SESSION_ID that a refresh did not cure, worded for the
+    /// way sfprov logged in.
+    fn session_rejected(&self, err: OrgError) -> OrgError {
+        let message = match &err {
+            OrgError::Api { error, .. } if error.code == ApiErrorCode::InvalidSessionId => {
+                error.message.clone()
+            }
+            OrgError::Rest { errors, .. } => match errors.first() {
+                Some(e) if e.code == ApiErrorCode::InvalidSessionId => e.message.clone(),
+                _ => return err,
+            },
+            _ => return err,
+        };
+        let operation = match &err {
+            OrgError::Api { operation, .. } | OrgError::Rest { operation, .. } => operation.clone(),
+            _ => String::new(),
+        };
+        OrgError::SessionRejected {
+            org: self.label.clone(),
+            operation,
+            login: self.kind,
+            message,
+        }
+    }
+
+    /// Reads an error answer: SOAP fault or REST error array.
+    fn error_from(&self, call: &CallInfo<'_>, resp: &Response) -> (Option<ApiError>, OrgError) {
+        let org = self.label.clone();
+        let operation = call.operation.to_string();
+        match call.protocol {
+            Protocol::Soap => {
+                if let Ok(Reply::Fault(error)) = parse_reply(&resp.body) {
+                    return (
+                        Some(error.clone()),
+                        OrgError::Api {
+                            org,
+                            operation,
+                            error,
+                        },
+                    );
+                }
+            }
+            Protocol::Rest => {
+                if let Some(errors) = parse_rest_errors(&resp.body) {
+                    return (
+                        errors.first().cloned(),
+                        OrgError::Rest {
+                            org,
+                            operation,
+                            status: resp.status,
+                            errors,
+                        },
+                    );
+                }
+            }
+        }
+        let body: String = resp.body.chars().take(200).collect();
+        (
+            None,
+            OrgError::Http {
+                org,
+                operation,
+                status: resp.status,
+                body,
+            },
+        )
+    }
+
+    /// Gets a fresh token. `Ok(false)` when this login cannot refresh.
+    fn refresh_token(&self) -> Result<bool, OrgError> {
+        let fresh = match &self.refresh {
+            Refresh::None => return Ok(false),
+            Refresh::SfCli { program, name } => {
+                sfcli::access_token(program, name, Some(&self.instance_url))?
+            }
+            Refresh::Jwt(login) => login.grant(&self.transport, 2, &*self.clock)?.access_token,
+            Refresh::Local(mint) => mint()?,
+        };
+        *self.token.lock().expect("token lock") = fresh;
+        Ok(true)
+    }
+}
+
+/// `eyJ...` header, three dot-separated parts: a JWT, not an opaque
+/// `00D...!...` session id.
+pub fn looks_like_jwt(token: &str) -> bool {
+    token.starts_with("eyJ") && token.split('.').count() == 3
+}
+
+fn is_success(protocol: Protocol, status: u16) -> bool {
+    match protocol {
+        Protocol::Soap => status == 200,
+        Protocol::Rest => (200..300).contains(&status),
+    }
+}

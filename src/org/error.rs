@@ -1,0 +1,314 @@
+//! Errors from connecting to and talking with an org.
+//! Owns: `OrgError` (facts: org, operation, code, job id) and `OrgError::hint`,
+//! the runnable next step the diagnostics renderer prints under the error.
+//! Does not: print, or carry a secret (tokens are never part of a variant).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::api_error::{ApiError, ApiErrorCode};
+
+/// Everything that can go wrong between sfprov and an org.
+#[derive(Debug, thiserror::Error)]
+pub enum OrgError {
+    #[error("no target org given")]
+    NoTarget,
+
+    #[error("conflicting target options: {0}")]
+    ConflictingOptions(String),
+
+    #[error("missing target option: {0}")]
+    MissingOption(String),
+
+    #[error("the `sf` CLI was not found on PATH (needed for target org `{org}`)")]
+    SfMissing { org: String },
+
+    #[error("the sf CLI knows no org `{org}`: {message}")]
+    SfUnknownOrg { org: String, message: String },
+
+    #[error("the sf CLI login for org `{org}` has expired or was revoked: {message}")]
+    SfExpired {
+        org: String,
+        message: String,
+        instance_url: Option<String>,
+    },
+
+    #[error("`sf {command}` failed for org `{org}`: {message}")]
+    SfFailed {
+        org: String,
+        command: String,
+        message: String,
+    },
+
+    #[error("SF_ACCESS_TOKEN is not set; it must hold the access token for {instance_url}")]
+    MissingAccessToken { instance_url: String },
+
+    #[error("cannot read the JWT key file {}: {reason}", path.display())]
+    JwtKey { path: PathBuf, reason: String },
+
+    #[error(
+        "JWT bearer login for `{username}` at {token_url} was refused: {error}: {description}"
+    )]
+    OAuth {
+        username: String,
+        token_url: String,
+        error: String,
+        description: String,
+    },
+
+    #[error("refusing plain HTTP to {url}: only loopback addresses may use http://")]
+    InsecureUrl { url: String },
+
+    #[error("invalid URL `{url}`: {reason}")]
+    BadUrl { url: String, reason: String },
+
+    #[error("API version {version} is too old; sfprov needs 40.0 or newer")]
+    ApiVersionTooOld { version: String },
+
+    #[error("invalid API version `{version}` (expected a number such as 63.0)")]
+    BadApiVersion { version: String },
+
+    #[error("{operation} on org `{org}` failed: {error}")]
+    Api {
+        org: String,
+        operation: String,
+        error: ApiError,
+    },
+
+    #[error("{operation} on org `{org}` failed: INVALID_SESSION_ID: {message}")]
+    SessionRejected {
+        org: String,
+        operation: String,
+        /// How sfprov logged in (`sf CLI`, `access token`, `JWT bearer`, ...).
+        login: &'static str,
+        message: String,
+    },
+
+    #[error("{operation} on org `{org}` failed: {}", join_errors(errors))]
+    Rest {
+        org: String,
+        operation: String,
+        status: u16,
+        errors: Vec<ApiError>,
+    },
+
+    #[error("{operation} on org `{org}` failed: HTTP {status}: {body}")]
+    Http {
+        org: String,
+        operation: String,
+        status: u16,
+        body: String,
+    },
+
+    #[error("{operation} on org `{org}`: connection to {host} failed: {reason}")]
+    Transport {
+        org: String,
+        operation: String,
+        host: String,
+        reason: String,
+    },
+
+    #[error("{operation} on org `{org}` got no answer within {}s", timeout.as_secs())]
+    Timeout {
+        org: String,
+        operation: String,
+        timeout: Duration,
+    },
+
+    #[error("unexpected answer to {operation} from org `{org}`: {reason}")]
+    Protocol {
+        org: String,
+        operation: String,
+        reason: String,
+    },
+
+    #[error("stopped waiting for {kind} {id} on org `{org}` after {}s; it is still {status}", waited.as_secs())]
+    WaitLimit {
+        org: String,
+        kind: JobKind,
+        id: String,
+        status: String,
+        waited: Duration,
+    },
+
+    #[error("{kind} {id} on org `{org}` was canceled")]
+    Canceled {
+        org: String,
+        kind: JobKind,
+        id: String,
+    },
+
+    #[error("{operation} on org `{org}`: the access token is JWT-based, and the Metadata API (SOAP) refuses such tokens")]
+    JwtAccessToken { org: String, operation: String },
+
+    #[error("refusing the zip retrieved from org `{org}`: {reason}")]
+    UnsafeZip { org: String, reason: String },
+
+    #[error("the local org emulator is not available: {reason}")]
+    Local { reason: String },
+}
+
+/// What a long-running job is, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    Deploy,
+    Retrieve,
+}
+
+impl std::fmt::Display for JobKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            JobKind::Deploy => "deploy",
+            JobKind::Retrieve => "retrieve",
+        })
+    }
+}
+
+fn join_errors(errors: &[ApiError]) -> String {
+    if errors.is_empty() {
+        return "no error details in the answer".to_string();
+    }
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl OrgError {
+    /// The API error code behind this error, if it came from the org.
+    pub fn code(&self) -> Option<&ApiErrorCode> {
+        match self {
+            OrgError::Api { error, .. } => Some(&error.code),
+            OrgError::Rest { errors, .. } => errors.first().map(|e| &e.code),
+            OrgError::SessionRejected { .. } => Some(&ApiErrorCode::InvalidSessionId),
+            _ => None,
+        }
+    }
+
+    /// A runnable next step, printed as `hint:` under the error.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            OrgError::NoTarget => "pass `--target-org ALIAS` (an sf CLI alias or username, or `local`), \
+                 set SF_TARGET_ORG, or run `sf config set target-org ALIAS`"
+                .to_string(),
+            OrgError::ConflictingOptions(_) | OrgError::MissingOption(_) => {
+                "use one of: `--target-org ALIAS`; `--instance-url URL` with SF_ACCESS_TOKEN set; \
+                 `--client-id ID --jwt-key-file FILE --username USER`"
+                    .to_string()
+            }
+            OrgError::SfMissing { org } => format!(
+                "install the Salesforce CLI (`npm install --global @salesforce/cli`), then run \
+                 `sf org login web --alias {org}`"
+            ),
+            OrgError::SfUnknownOrg { org, .. } => {
+                format!("run `sf org login web --alias {org}` (add `--instance-url https://test.salesforce.com` for a sandbox)")
+            }
+            OrgError::SfExpired {
+                org, instance_url, ..
+            } => match instance_url {
+                Some(url) => format!("run `sf org login web --alias {org} --instance-url {url}`"),
+                None => format!("run `sf org login web --alias {org}`"),
+            },
+            OrgError::SfFailed { org, .. } => {
+                format!("run `sf org display --target-org {org}` to see what sf reports")
+            }
+            OrgError::MissingAccessToken { .. } => {
+                "export SF_ACCESS_TOKEN=... (for example from `sf org auth show-access-token --target-org ALIAS`)"
+                    .to_string()
+            }
+            OrgError::JwtKey { .. } => {
+                "pass the PEM private key whose certificate is uploaded on the connected app".to_string()
+            }
+            OrgError::OAuth { description, .. } if description.contains("approved") => {
+                "pre-authorize the user: on the connected app choose \"Admin approved users are \
+                 pre-authorized\" and add the user's profile or permission set"
+                    .to_string()
+            }
+            OrgError::OAuth { description, .. } if description.to_ascii_lowercase().contains("audience") => {
+                "for a sandbox set SF_AUDIENCE_URL=https://test.salesforce.com".to_string()
+            }
+            OrgError::OAuth { .. } => {
+                "check --client-id (the consumer key), --username and the certificate on the connected app"
+                    .to_string()
+            }
+            OrgError::InsecureUrl { url } => {
+                format!("use {}", url.replacen("http://", "https://", 1))
+            }
+            OrgError::ApiVersionTooOld { .. } => {
+                "set `api_version` in sfprov.toml to 40.0 or newer (for example 63.0)".to_string()
+            }
+            OrgError::SessionRejected { login, org, .. } => match *login {
+                "sf CLI" => format!("log in again: `sf org login web --alias {org}`"),
+                "access token" => "export a fresh SF_ACCESS_TOKEN (for example from \
+                     `sf org auth show-access-token --target-org ALIAS --json`)"
+                    .to_string(),
+                "JWT bearer" => "the org refuses sessions minted for this user: check the connected \
+                     app's policies, and that it does not issue JWT-based access tokens"
+                    .to_string(),
+                _ => "run the command again".to_string(),
+            },
+            OrgError::Api { error, org, .. } => return code_hint(&error.code, org),
+            OrgError::Rest { errors, org, .. } => {
+                return errors.first().and_then(|e| code_hint(&e.code, org))
+            }
+            OrgError::Timeout { .. } | OrgError::Transport { .. } => {
+                "check the network and run the command again; it is safe to re-run".to_string()
+            }
+            OrgError::WaitLimit { kind, id, org, .. } => match kind {
+                JobKind::Deploy => format!(
+                    "the deploy goes on in the org; follow it with `sf project deploy report --job-id {id} --target-org {org}` \
+                     or cancel it with `sf project deploy cancel --job-id {id} --target-org {org}`, \
+                     then run sfprov again (or pass a larger --wait)"
+                ),
+                JobKind::Retrieve => format!(
+                    "run the command again with a larger --wait (retrieve {id} on org `{org}` cannot be resumed)"
+                ),
+            },
+            OrgError::UnsafeZip { .. } => {
+                "the org returned a zip sfprov will not unpack; retrieve fewer components or report this".to_string()
+            }
+            OrgError::Local { .. } => "use a real org with `--target-org ALIAS`".to_string(),
+            OrgError::JwtAccessToken { .. } => {
+                "on the connected app, turn off \"Issue JSON Web Token (JWT)-based access tokens\", \
+                 then log in again"
+                    .to_string()
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl OrgError {
+    /// This error as a diagnostic for the shared renderer (`error:` line,
+    /// `caused by:` chain folded into the message, `hint:` lines).
+    pub fn to_diagnostic(&self) -> crate::diag::Diagnostic {
+        let d = crate::diag::Diagnostic::error(self.to_string());
+        match self.hint() {
+            Some(h) => d.hint(h),
+            None => d,
+        }
+    }
+}
+
+fn code_hint(code: &ApiErrorCode, org: &str) -> Option<String> {
+    Some(match code {
+        ApiErrorCode::InvalidSessionId => {
+            format!("log in again (`sf org login web --alias {org}`), or get a fresh SF_ACCESS_TOKEN")
+        }
+        ApiErrorCode::InsufficientAccess => {
+            "the connecting user needs \"Modify Metadata Through Metadata API Functions\" or \"Modify All Data\""
+                .to_string()
+        }
+        ApiErrorCode::ApiDisabledForOrg => {
+            "the connecting user needs \"API Enabled\", and the org's edition must include the API".to_string()
+        }
+        ApiErrorCode::RequestLimitExceeded => {
+            "the org's API limit is used up; wait and run again (see Setup > Company Information)".to_string()
+        }
+        ApiErrorCode::UnsupportedApiVersion => {
+            "set a newer `api_version` in sfprov.toml".to_string()
+        }
+        _ => return None,
+    })
+}
