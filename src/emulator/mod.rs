@@ -57,31 +57,8 @@ pub use state::OrgState;
 /// The directory, under a project, where `--target-org local` keeps its org.
 pub const LOCAL_ORG_DIR: &str = ".sfprov/local-org";
 
-/// A token or key: prints as `[redacted]`; `expose()` is the one way to read it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-    /// The secret value, for the one place that puts it on the wire.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+/// Tokens are the crate's one `Secret` type (Debug/Display print `[redacted]`).
+pub use crate::secret::Secret;
 
 /// What can go wrong starting or running the emulator.
 #[derive(Debug, thiserror::Error)]
