@@ -229,6 +229,7 @@ pub fn check_grants(st: &OrgState, root: &El, license: Option<&str>) -> Vec<Stri
             ));
         }
     }
+    out.extend(object_dependencies(st, root));
     if let Some(lic) = license.and_then(|l| st.seed.license(l)) {
         for p in &enabled {
             if lic.disallowed_permissions.contains(p) {
@@ -236,6 +237,77 @@ pub fn check_grants(st: &OrgState, root: &El, license: Option<&str>) -> Vec<Stri
                     "The user license doesn't allow the permission: {p}"
                 ));
             }
+        }
+    }
+    out
+}
+
+/// Object access needs the access below it (Delete needs Edit and Read, …;
+/// worded by analogy), and Read on some objects needs Read on others (seed
+/// `object_read_dependencies`: Account <-> Contact), worded as Salesforce's
+/// `Permission Read Account depends on permission(s): Read Contact`.
+fn object_dependencies(st: &OrgState, root: &El) -> Vec<String> {
+    /// (flag, verb, the (flag, verb) pairs it needs).
+    type Rule = (
+        &'static str,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+    );
+    const RULES: &[Rule] = &[
+        ("allowCreate", "Create", &[("allowRead", "Read")]),
+        ("allowEdit", "Edit", &[("allowRead", "Read")]),
+        (
+            "allowDelete",
+            "Delete",
+            &[("allowRead", "Read"), ("allowEdit", "Edit")],
+        ),
+        ("viewAllRecords", "View All", &[("allowRead", "Read")]),
+        (
+            "modifyAllRecords",
+            "Modify All",
+            &[
+                ("allowRead", "Read"),
+                ("allowEdit", "Edit"),
+                ("allowDelete", "Delete"),
+                ("viewAllRecords", "View All"),
+            ],
+        ),
+    ];
+    let mut out = Vec::new();
+    let reads = |object: &str| {
+        entries(root, "objectPermissions")
+            .any(|o| o.child_text("object") == Some(object) && is_true(o, "allowRead"))
+    };
+    for o in entries(root, "objectPermissions") {
+        let object = o.child_text("object").unwrap_or("");
+        for (flag, verb, needs) in RULES {
+            if !is_true(o, flag) {
+                continue;
+            }
+            let missing: Vec<String> = needs
+                .iter()
+                .filter(|(f, _)| !is_true(o, f))
+                .map(|(_, v)| format!("{v} {object}"))
+                .collect();
+            if !missing.is_empty() {
+                out.push(format!(
+                    "Permission {verb} {object} depends on permission(s): {}",
+                    missing.join(", ")
+                ));
+            }
+        }
+    }
+    for (a, needs) in &st.seed.permissions.object_read_dependencies {
+        let missing: Vec<String> = needs
+            .iter()
+            .filter(|b| !reads(b))
+            .map(|b| format!("Read {b}"))
+            .collect();
+        if reads(a) && !missing.is_empty() {
+            out.push(format!(
+                "Permission Read {a} depends on permission(s): {}",
+                missing.join(", ")
+            ));
         }
     }
     out

@@ -208,6 +208,60 @@ pub fn apply_component(
     Ok((created, changed, id))
 }
 
+/// Deletes a component named in destructiveChanges.xml. A permission set
+/// still assigned to users cannot be deleted; profiles and settings cannot
+/// be deleted this way in the emulator.
+pub fn delete_component(st: &mut OrgState, ty: &str, member: &str) -> Result<(), String> {
+    let Some(c) = st.component(ty, member) else {
+        return Err(format!("No {ty} named: {member} found"));
+    };
+    if c.manageable_state.is_some() {
+        return Err(format!(
+            "Cannot delete managed object: entity={ty}, component={member}"
+        ));
+    }
+    let id = c.id.clone();
+    match ty {
+        "PermissionSet" => {
+            let assigned = st
+                .rows("PermissionSetAssignment")
+                .iter()
+                .any(|a| ids::same(super::state::str_field(a, "PermissionSetId"), &id));
+            if assigned {
+                return Err(format!(
+                    "This permission set is assigned to one or more users. Remove the assignments before deleting {member}."
+                ));
+            }
+            for sobject in ["PermissionSet", "SetupEntityAccess"] {
+                if let Some(rows) = st.records.get_mut(sobject) {
+                    rows.retain(|r| {
+                        !ids::same(id_of(r), &id)
+                            && !ids::same(super::state::str_field(r, "ParentId"), &id)
+                    });
+                }
+            }
+        }
+        "ConnectedApp" => {
+            let label = metadata::parse(&c.xml)
+                .ok()
+                .and_then(|d| d.root.child_text("label").map(str::to_string))
+                .unwrap_or_default();
+            if let Some(rows) = st.records.get_mut("ConnectedApplication") {
+                rows.retain(|r| super::state::str_field(r, "Name") != label);
+            }
+        }
+        other => {
+            return Err(format!(
+                "The sfprov emulator cannot delete {other} components"
+            ))
+        }
+    }
+    if let Some(m) = st.components.get_mut(ty) {
+        m.remove(member);
+    }
+    Ok(())
+}
+
 /// A profile created by a deploy starts from Minimum Access - Salesforce
 /// (API 60.0+) or Standard User (before), when that profile has the new
 /// profile's license; the file is laid over it. It is always custom.

@@ -86,6 +86,7 @@ pub async fn token(
             jwt_bearer(&shared, form.get("assertion").map_or("", String::as_str))
         }
         Some("refresh_token") => refresh(&shared, &form),
+        Some("password") => password(&shared, &form),
         _ => oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
@@ -144,7 +145,10 @@ fn success(shared: &Shared, user_id: &str, with_refresh: Option<String>) -> Resp
         "access_token": token,
         "scope": "api web full refresh_token id",
         "instance_url": base,
-        "id": format!("https://login.salesforce.com/id/{org_id}/{user_id}"),
+        // Real orgs answer https://login.salesforce.com/id/…; the emulator
+        // serves the identity URL itself so a client that follows it stays
+        // on loopback. The path (org id, then user id) is the same.
+        "id": format!("{base}/id/{org_id}/{user_id}"),
         "token_type": "Bearer",
         "issued_at": (ids::now_secs() * 1000).to_string(),
         "signature": "emulated",
@@ -343,6 +347,42 @@ fn jwt_bearer(shared: &Shared, assertion: &str) -> Response {
     }
 }
 
+/// The username-password flow: a seed client's id and secret, then the
+/// user's password (blocked by default in new real orgs; on here for tests).
+fn password(shared: &Shared, form: &HashMap<String, String>) -> Response {
+    let field = |k: &str| form.get(k).map_or("", String::as_str);
+    let secret = {
+        let st = shared.lock();
+        st.seed
+            .oauth
+            .clients
+            .iter()
+            .find(|c| c.client_id == field("client_id"))
+            .map(|c| c.client_secret.clone())
+    };
+    let Some(secret) = secret else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client_id",
+            "client identifier invalid",
+        );
+    };
+    if secret != field("client_secret") {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client",
+            "invalid client credentials",
+        );
+    }
+    let user = shared
+        .lock()
+        .authenticate(field("username"), field("password"));
+    match user {
+        Some(id) => success(shared, &id, None),
+        None => grant("authentication failure"),
+    }
+}
+
 fn refresh(shared: &Shared, form: &HashMap<String, String>) -> Response {
     let client = form.get("client_id").map_or("", String::as_str);
     if self::client(shared, client).is_none() {
@@ -378,8 +418,8 @@ fn user_json(shared: &Shared, user_id: &str) -> Option<Value> {
     let base = shared.base_url();
     let v = &st.seed.org.api_version;
     Some(json!({
-        "id": format!("https://login.salesforce.com/id/{org}/{}", id_of(u)),
-        "sub": format!("https://login.salesforce.com/id/{org}/{}", id_of(u)),
+        "id": format!("{base}/id/{org}/{}", id_of(u)),
+        "sub": format!("{base}/id/{org}/{}", id_of(u)),
         "asserted_user": true,
         "user_id": id_of(u),
         "organization_id": org,

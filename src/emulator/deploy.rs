@@ -98,9 +98,17 @@ pub fn poll(shared: &Shared, job: &mut DeployJob) {
     }
     if job.polls > 2 * n {
         let mut st = shared.lock();
-        let outcome = execute(&mut st, job);
+        let before = (shared.persistent() && !job.options.check_only).then(|| st.clone());
+        let mut outcome = execute(&mut st, job);
         if outcome.status != "Failed" && !job.options.check_only {
-            shared.save(&st);
+            // Not on disk means not deployed: undo and report it.
+            if let Err(e) = shared.persist(&st) {
+                if let Some(b) = before {
+                    *st = b;
+                }
+                let f = failure("", "package.xml", "package.xml", e.to_string());
+                outcome = finished("Failed", vec![f], vec![], outcome.total);
+            }
         }
         job.outcome = Some(outcome);
     }
@@ -346,6 +354,39 @@ pub fn execute(st: &mut OrgState, job: &DeployJob) -> Outcome {
                     m,
                     format!("An object '{m}' of type {ty} was named in package.xml, but was not found in zipped directory"),
                 ));
+            }
+        }
+    }
+    // destructiveChanges*.xml: deletions after the other components.
+    for (path, bytes) in &files {
+        let Some(rel) = path.strip_prefix(&prefix) else {
+            continue;
+        };
+        if !(rel.starts_with("destructiveChanges") && rel.ends_with(".xml")) {
+            continue;
+        }
+        let deletions = match manifest_members(bytes) {
+            Ok((m, _)) => m,
+            Err(e) => {
+                failures.push(failure("", path, rel, e));
+                continue;
+            }
+        };
+        for (ty, m) in deletions {
+            found.push((ty.clone(), m.clone()));
+            match super::apply::delete_component(&mut work, &ty, &m) {
+                Ok(()) => successes.push(DeployMessage {
+                    changed: true,
+                    component_type: ty.clone(),
+                    created: false,
+                    deleted: true,
+                    file_name: path.clone(),
+                    full_name: m,
+                    id: None,
+                    problem: None,
+                    success: true,
+                }),
+                Err(p) => failures.push(failure(&ty, path, &m, p)),
             }
         }
     }

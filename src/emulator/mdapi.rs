@@ -100,13 +100,15 @@ fn dispatch(shared: &Shared, op: &str, n: &Node, caller: &Caller) -> Response {
         "checkDeployStatus" => {
             let id = n.text_of("asyncProcessId").unwrap_or("").to_string();
             let details = n.bool_of("includeDetails").unwrap_or(false);
-            let job = shared.runtime().deploys.get(&id).cloned();
-            let Some(mut job) = job else {
+            // The jobs stay locked while a poll runs the deploy, so two
+            // concurrent polls cannot run it twice (lock order: jobs, then org).
+            let mut rt = shared.runtime();
+            let Some(job) = rt.deploys.get_mut(&id) else {
                 return soap::fault("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id");
             };
-            deploy::poll(shared, &mut job);
-            let xml = deploy::result_xml(shared, &job, details);
-            shared.runtime().deploys.insert(id, job);
+            deploy::poll(shared, job);
+            let xml = deploy::result_xml(shared, job, details);
+            drop(rt);
             soap::response(op, &format!("<result>{xml}</result>"))
         }
         "cancelDeploy" => {
@@ -151,13 +153,13 @@ fn dispatch(shared: &Shared, op: &str, n: &Node, caller: &Caller) -> Response {
         "checkRetrieveStatus" => {
             let id = n.text_of("asyncProcessId").unwrap_or("").to_string();
             let include_zip = n.bool_of("includeZip").unwrap_or(true);
-            let job = shared.runtime().retrieves.remove(&id);
-            let Some(mut job) = job else {
+            let mut rt = shared.runtime();
+            let Some(job) = rt.retrieves.get_mut(&id) else {
                 return soap::fault("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id");
             };
-            retrieve::poll(shared, &mut job);
-            let xml = retrieve::result_xml(&mut job, include_zip);
-            shared.runtime().retrieves.insert(id, job);
+            retrieve::poll(shared, job);
+            let xml = retrieve::result_xml(job, include_zip);
+            drop(rt);
             soap::response(op, &format!("<result>{xml}</result>"))
         }
         "listMetadata" => {

@@ -4,9 +4,25 @@
 //! the handle tests hold. Submodules own one protocol area each.
 //! Does not: act as a client (that is `org/`), or reach anything but 127.0.0.1.
 //!
-//! State lives in one `OrgState` behind a lock (`state.rs`); it is persisted to a
-//! directory with atomic writes when `Config::state_dir` is set, which is how
+//! State lives in one `OrgState` behind a lock (`shared.rs`); it is persisted to
+//! a directory with atomic writes when `Config::state_dir` is set, which is how
 //! `--target-org local` keeps `.sfprov/local-org/` across invocations.
+//!
+//! ```no_run
+//! use sfprov::emulator::{self, Config, FaultAction, FaultRule};
+//! // A test: a fresh org on 127.0.0.1:<free port>, stopped when `org` drops.
+//! let org = emulator::spawn(Config::default())?;
+//! let _auth = format!("Bearer {}", org.access_token.expose()); // Debug/Display print [redacted]
+//! let _soap = format!("{}/services/Soap/m/63.0", org.url);
+//! org.add_fault(FaultRule::new("soap:deploy", FaultAction::DropAfter).times(1));
+//! // `--target-org local`: the same, with the org kept under the project.
+//! let _local = emulator::spawn_local(std::path::Path::new("."))?;
+//! # Ok::<(), emulator::EmulatorError>(())
+//! ```
+//!
+//! Routes: `/services/oauth2/{token,userinfo}`, `/id/{org}/{user}`,
+//! `/services/Soap/m/{v}[/…]` (Metadata API), `/services/Soap/u/{v}` (login),
+//! `/services/data[/vNN.N/…]` (REST), `/__emulator/{faults,state}` (tests).
 
 mod access;
 mod admin;
@@ -16,6 +32,7 @@ mod deploy;
 mod faults;
 mod ids;
 mod mdapi;
+mod partner;
 mod records;
 mod rest;
 mod retrieve;
@@ -40,31 +57,8 @@ pub use state::OrgState;
 /// The directory, under a project, where `--target-org local` keeps its org.
 pub const LOCAL_ORG_DIR: &str = ".sfprov/local-org";
 
-/// A token or key: prints as `[redacted]`; `expose()` is the one way to read it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-    /// The secret value, for the one place that puts it on the wire.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+/// Tokens are the crate's one `Secret` type (Debug/Display print `[redacted]`).
+pub use crate::secret::Secret;
 
 /// What can go wrong starting or running the emulator.
 #[derive(Debug, thiserror::Error)]
@@ -294,13 +288,15 @@ impl Ready {
     /// `{"instance_url": …, "access_token": …, "org_id": …, "username": …}`:
     /// the token is exposed here on purpose, it is the product of the command.
     pub fn to_json_line(&self) -> String {
-        serde_json::json!({
-            "instance_url": self.instance_url,
-            "access_token": self.access_token.expose(),
-            "org_id": self.org_id,
-            "username": self.username,
-        })
-        .to_string()
+        // Written by hand to keep the documented key order.
+        let q = |v: &str| serde_json::Value::from(v).to_string();
+        format!(
+            "{{\"instance_url\":{},\"access_token\":{},\"org_id\":{},\"username\":{}}}",
+            q(&self.instance_url),
+            q(self.access_token.expose()),
+            q(&self.org_id),
+            q(&self.username)
+        )
     }
 }
 

@@ -442,5 +442,26 @@ pub fn update(
         r.insert("Name".into(), json!(name));
         st.assign_profile_permset(&full_id, &profile);
     }
+    if sobject == "PermissionSet" {
+        // The record and the metadata component are one thing in Salesforce.
+        let r = st.get(sobject, id).expect("checked above");
+        let name = str_field(r, "Name").to_string();
+        let (label, description) = (
+            str_field(r, "Label").to_string(),
+            r.get("Description").cloned(),
+        );
+        let xml = st.component("PermissionSet", &name).map(|c| c.xml.clone());
+        if let Some(mut doc) = xml.and_then(|x| metadata::parse(&x).ok().map(|d| d.into_owned())) {
+            let kids = doc.root.children_mut();
+            kids.retain(|e| e.name != "label" && e.name != "description");
+            kids.push(metadata::Element::text("label", label));
+            if let Some(Value::String(d)) = description {
+                kids.push(metadata::Element::text("description", d));
+            }
+            let xml = String::from_utf8(metadata::to_canonical_bytes(&mut doc))
+                .expect("the writer emits UTF-8");
+            st.put_component("PermissionSet", &name, xml, None, &super::ids::now_iso());
+        }
+    }
     Ok(())
 }

@@ -153,6 +153,7 @@ pub async fn handle(
         ["query", ..] | ["queryAll", ..] => "rest:query",
         ["sobjects", _, "describe"] => "rest:describe",
         ["sobjects", ..] => "rest:sobjects",
+        ["composite", ..] => "rest:composite",
         _ => "rest:other",
     };
     let drop_after = match faults::check(&shared.faults, key, uri.path(), render_fault).await {
@@ -203,6 +204,7 @@ fn route(
             ),
         },
         ("GET", ["query", locator]) => next_page(shared, version, locator),
+        ("POST", ["composite", "sobjects"]) => collections(shared, body),
         ("GET", ["limits"]) => {
             let used = shared.api_calls.load(std::sync::atomic::Ordering::Relaxed);
             Json(json!({
@@ -242,9 +244,8 @@ fn route(
                 );
             };
             let mut st = shared.lock();
-            match records::create(&mut st, ty, fields) {
+            match write(shared, &mut st, |st| records::create(st, ty, fields)) {
                 Ok(id) => {
-                    shared.save(&st);
                     let location = format!("/services/data/{version}/sobjects/{ty}/{id}");
                     (
                         StatusCode::CREATED,
@@ -275,11 +276,8 @@ fn route(
                 );
             };
             let mut st = shared.lock();
-            match records::update(&mut st, ty, id, fields) {
-                Ok(()) => {
-                    shared.save(&st);
-                    StatusCode::NO_CONTENT.into_response()
-                }
+            match write(shared, &mut st, |st| records::update(st, ty, id, fields)) {
+                Ok(()) => StatusCode::NO_CONTENT.into_response(),
                 Err(e) => rest_error(e),
             }
         }
@@ -306,11 +304,16 @@ fn route(
                     &format!("entity type {ty} does not support delete"),
                 );
             }
-            if let Some(rows) = st.records.get_mut(*ty) {
-                rows.retain(|r| !ids::same(super::state::id_of(r), id));
+            let deleted = write(shared, &mut st, |st| {
+                if let Some(rows) = st.records.get_mut(*ty) {
+                    rows.retain(|r| !ids::same(super::state::id_of(r), id));
+                }
+                Ok(())
+            });
+            match deleted {
+                Ok(()) => StatusCode::NO_CONTENT.into_response(),
+                Err(e) => rest_error(e),
             }
-            shared.save(&st);
-            StatusCode::NO_CONTENT.into_response()
         }
         _ => error(
             StatusCode::NOT_FOUND,
@@ -318,6 +321,105 @@ fn route(
             "The requested resource does not exist",
         ),
     }
+}
+
+/// `POST composite/sobjects`: create up to 200 records, each answered in
+/// place (HTTP 200 always; errors use `statusCode`, not `errorCode`). With
+/// `allOrNone`, one failure rolls every record back.
+fn collections(shared: &Shared, body: &str) -> Response {
+    let Ok(Value::Object(req)) = serde_json::from_str::<Value>(body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "JSON_PARSER_ERROR",
+            "The request body is not a JSON object",
+        );
+    };
+    let all_or_none = req.get("allOrNone") == Some(&json!(true));
+    let records: Vec<Value> = req
+        .get("records")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if records.len() > 200 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "EXCEEDED_ID_LIMIT",
+            "record limit reached. cannot submit more than 200 records into this call",
+        );
+    }
+    let mut st = shared.lock();
+    let before = st.clone();
+    let mut results = Vec::new();
+    let mut failed = false;
+    for r in records {
+        let Value::Object(fields) = r else {
+            results.push(Err(RestError {
+                status: 400,
+                code: "INVALID_FIELD",
+                message: "A record must be a JSON object".into(),
+                fields: vec![],
+            }));
+            failed = true;
+            continue;
+        };
+        let ty = fields
+            .get("attributes")
+            .and_then(|a| a.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let res = records::create(&mut st, &ty, fields);
+        failed |= res.is_err();
+        results.push(res);
+    }
+    let rolled_back = failed && all_or_none;
+    if rolled_back {
+        *st = before.clone();
+    } else if let Err(e) = shared.persist(&st) {
+        *st = before;
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "UNKNOWN_EXCEPTION",
+            &e.to_string(),
+        );
+    }
+    let out: Vec<Value> = results
+        .into_iter()
+        .map(|r| match r {
+            Ok(_) if rolled_back => json!({"success": false, "errors": [{
+                "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+                "message": "Record rolled back because not all records were valid and the request was using AllOrNone header",
+                "fields": [],
+            }]}),
+            Ok(id) => json!({"id": id, "success": true, "errors": []}),
+            Err(e) => json!({"success": false, "errors": [{"statusCode": e.code, "message": e.message, "fields": e.fields}]}),
+        })
+        .collect();
+    Json(Value::Array(out)).into_response()
+}
+
+/// Applies a change and persists it; when the state cannot be written the
+/// change is undone and the client gets UNKNOWN_EXCEPTION, so the org on disk
+/// and in memory never disagree.
+fn write<T>(
+    shared: &Shared,
+    st: &mut super::state::OrgState,
+    change: impl FnOnce(&mut super::state::OrgState) -> Result<T, RestError>,
+) -> Result<T, RestError> {
+    let before = shared.persistent().then(|| st.clone());
+    let value = change(st)?;
+    if let Err(e) = shared.persist(st) {
+        if let Some(b) = before {
+            *st = b;
+        }
+        return Err(RestError {
+            status: 500,
+            code: "UNKNOWN_EXCEPTION",
+            message: e.to_string(),
+            fields: vec![],
+        });
+    }
+    Ok(value)
 }
 
 fn query(shared: &Shared, version: &str, q: &str) -> Response {

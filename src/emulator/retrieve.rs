@@ -97,6 +97,8 @@ fn all_members(st: &OrgState, ty: &str) -> Vec<String> {
             .collect(),
         "ApexPage" => access::code_names(st, "ApexPage"),
         "ApexClass" => access::code_names(st, "ApexClass"),
+        // The wildcard does not select individual settings (DOC-Event).
+        "Settings" => Vec::new(),
         _ => st
             .components
             .get(ty)

@@ -114,6 +114,10 @@ pub struct UserSeed {
     /// Profile UI name.
     pub profile: String,
     pub active: bool,
+    /// For the OAuth password grant and SOAP `login` (a made-up local
+    /// credential; users created over REST have none).
+    #[serde(default)]
+    pub password: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -149,6 +153,11 @@ pub struct PermissionsSeed {
     pub names: Vec<String>,
     /// Permission -> the permissions it depends on.
     pub dependencies: BTreeMap<String, Vec<String>>,
+    /// Object -> objects whose Read its Read needs (Account and Contact go
+    /// together while Contact sharing is controlled by its parent: "Permission
+    /// Read Account depends on permission(s): Read Contact", apex-recipes#22).
+    #[serde(default)]
+    pub object_read_dependencies: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

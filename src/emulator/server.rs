@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use super::faults::ConnControl;
-use super::{admin, auth, mdapi, rest, EmulatorError, Shared};
+use super::{admin, auth, mdapi, partner, rest, EmulatorError, Shared};
 
 /// All routes of the emulator.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -27,6 +27,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(auth::userinfo).post(auth::userinfo),
         )
         .route("/id/{org}/{user}", get(auth::identity))
+        .route("/services/Soap/u/{version}", post(partner::handle))
+        .route("/services/Soap/u/{version}/{*rest}", post(partner::handle))
         .route("/services/Soap/m/{version}", post(mdapi::handle))
         .route("/services/Soap/m/{version}/{*rest}", post(mdapi::handle))
         .route("/services/data", get(rest::versions))
@@ -87,16 +89,16 @@ pub fn start(shared: Arc<Shared>, port: u16) -> Result<Running, EmulatorError> {
         .thread_name("sfprov-emulator")
         .build()
         .map_err(|e| EmulatorError::Runtime(e.to_string()))?;
+    let listener = {
+        let _runtime = rt.enter();
+        TcpListener::from_std(std_listener)
+            .map_err(|source| EmulatorError::Bind { port, source })?
+    };
     let app = router(shared);
     let thread = std::thread::Builder::new()
         .name("sfprov-emulator".into())
         .spawn(move || {
-            rt.block_on(async move {
-                match TcpListener::from_std(std_listener) {
-                    Ok(listener) => accept_loop(listener, app, rx).await,
-                    Err(e) => eprintln!("error: emulator listener: {e}"),
-                }
-            });
+            rt.block_on(accept_loop(listener, app, rx));
             rt.shutdown_timeout(std::time::Duration::from_secs(1));
         })
         .map_err(|e| EmulatorError::Runtime(e.to_string()))?;

@@ -77,7 +77,7 @@ impl Shared {
                 serde_json::from_str(&text).map_err(|e| EmulatorError::Invalid {
                     what: "state",
                     path,
-                    message: e.to_string(),
+                    message: format!("{e} (written by another sfprov version? delete the directory to start from a fresh org)"),
                 })?
             }
             _ => OrgState::from_seed(config.seed),
@@ -136,12 +136,9 @@ impl Shared {
         Ok(())
     }
 
-    /// Persists after a mutation; a failure is reported on stderr by the
-    /// server, the in-memory org stays authoritative.
-    pub fn save(&self, st: &OrgState) {
-        if let Err(e) = self.persist(st) {
-            eprintln!("warning: {e}");
-        }
+    /// Whether changes are written to a state directory.
+    pub fn persistent(&self) -> bool {
+        self.state_dir.is_some()
     }
 
     /// Issues a session for a user id.
@@ -163,11 +160,18 @@ impl Shared {
         Some(Secret::new(self.issue_token(&id)))
     }
 
-    /// The user id of a live session.
+    /// The user id of a live session; a deactivated user's sessions end.
     pub fn session_user(&self, token: &str) -> Option<String> {
-        let rt = self.runtime();
-        let s = rt.sessions.get(token)?;
-        (s.expires > Instant::now()).then(|| s.user_id.clone())
+        let user = {
+            let rt = self.runtime();
+            let s = rt.sessions.get(token)?;
+            (s.expires > Instant::now()).then(|| s.user_id.clone())?
+        };
+        let active = self
+            .lock()
+            .get("User", &user)
+            .is_some_and(|u| u.get("IsActive") == Some(&serde_json::json!(true)));
+        active.then_some(user)
     }
 
     pub fn expire_tokens(&self) {

@@ -37,6 +37,9 @@ pub struct OrgState {
     pub components: BTreeMap<String, BTreeMap<String, Component>>,
     /// sObject type -> rows in insertion order.
     pub records: BTreeMap<String, Vec<Record>>,
+    /// User id -> password, for the password grant and SOAP login.
+    #[serde(default)]
+    pub passwords: BTreeMap<String, String>,
     counter: u64,
 }
 
@@ -75,6 +78,7 @@ impl OrgState {
             seed,
             components: BTreeMap::new(),
             records: BTreeMap::new(),
+            passwords: BTreeMap::new(),
             counter: 0,
         };
         st.build();
@@ -147,6 +151,9 @@ impl OrgState {
             super::records::complete_user(self, &mut r);
             let id = self.insert("User", r);
             self.assign_profile_permset(&id, &profile_id);
+            if let Some(p) = &u.password {
+                self.passwords.insert(id.clone(), p.clone());
+            }
         }
         for t in &seed.push_topics.existing {
             self.insert(
@@ -347,6 +354,17 @@ impl OrgState {
             ]),
         );
         id
+    }
+
+    /// The active user with this username and password, if any.
+    pub fn authenticate(&self, username: &str, password: &str) -> Option<String> {
+        let u = self
+            .rows("User")
+            .iter()
+            .find(|u| str_field(u, "Username").eq_ignore_ascii_case(username))?;
+        let ok = u.get("IsActive") == Some(&json!(true))
+            && self.passwords.get(id_of(u)).is_some_and(|p| p == password);
+        ok.then(|| id_of(u).to_string())
     }
 
     /// The profile fullName (metadata name) of a Profile record id.

@@ -10,8 +10,9 @@ fn ps_file() -> String {
     doc(
         "PermissionSet",
         &format!(
-            "<label>Zendesk Integration</label>{}{}",
+            "<label>Zendesk Integration</label>{}{}{}",
             op("Account", false, true, false, false),
+            op("Contact", false, true, false, false),
             up("ApiEnabled", true)
         ),
     )
@@ -226,6 +227,13 @@ fn retrieve_zip_layout_messages_and_zip_once() {
         files.keys()
     );
     assert!(files.contains_key("package.xml"));
+    // Wildcards: every profile; no settings (they must be named).
+    let (_, files) = org.retrieve(&[("Profile", "*"), ("Settings", "*")], true);
+    assert_eq!(
+        files.keys().filter(|k| k.starts_with("profiles/")).count(),
+        4
+    );
+    assert!(!files.keys().any(|k| k.starts_with("settings/")));
 }
 
 #[test]
@@ -422,4 +430,36 @@ fn deploys_larger_than_axum_s_default_body_limit_are_accepted() {
     );
     let res = org.deploy(&[("permissionsets/Big.permissionset", &file)]);
     assert_eq!(tag(&res, "status").as_deref(), Some("Succeeded"));
+}
+
+#[test]
+fn concurrent_polls_run_a_deploy_once() {
+    let org = Org::with(Config {
+        deploy_polls: 0,
+        ..Config::default()
+    });
+    let id = org.deploy_start(
+        &[(PS, &ps_file())],
+        "<met:singlePackage>true</met:singlePackage>",
+    );
+    let bodies: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    org.soap(&format!(
+                        "<met:checkDeployStatus><met:asyncProcessId>{id}</met:asyncProcessId><met:includeDetails>true</met:includeDetails></met:checkDeployStatus>"
+                    ))
+                    .body
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for b in &bodies {
+        assert_eq!(tag(b, "status").as_deref(), Some("Succeeded"), "{b}");
+        assert!(
+            b.contains("<created>true</created>"),
+            "every poll sees the one run: {b}"
+        );
+    }
 }

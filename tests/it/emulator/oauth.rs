@@ -80,10 +80,7 @@ fn jwt_bearer_issues_a_working_session() {
     );
     let id_url = body["id"].as_str().unwrap();
     assert!(
-        id_url.starts_with(&format!(
-            "https://login.salesforce.com/id/{}/005",
-            org.h.org_id
-        )),
+        id_url.starts_with(&format!("{}/id/{}/005", org.h.url, org.h.org_id)),
         "{id_url}"
     );
     let access = body["access_token"].as_str().unwrap().to_string();
@@ -108,7 +105,7 @@ fn jwt_bearer_issues_a_working_session() {
     .json();
     assert_eq!(info["preferred_username"], org.h.username);
     assert_eq!(info["organization_id"], org.h.org_id);
-    let path = id_url.trim_start_matches("https://login.salesforce.com");
+    let path = id_url.trim_start_matches(org.h.url.as_str());
     let ident = http(&org.h.url, "GET", path, &[("Authorization", &auth)], "").unwrap();
     assert_eq!(ident.status, 200, "{}", ident.body);
     assert!(ident.json()["urls"]["metadata"]
@@ -357,4 +354,96 @@ fn jwt_verified_against_a_deployed_connected_app_certificate() {
     // Signed by another key: rejected.
     let r = bearer(&org, &jwt_with(key(), c));
     assert_eq!(r.json()["error_description"], "invalid assertion");
+}
+
+fn admin_password() -> String {
+    let seed = sfprov::emulator::Seed::default_org();
+    seed.users.iter().find_map(|u| u.password.clone()).unwrap()
+}
+
+#[test]
+fn password_grant() {
+    let org = Org::start();
+    let seed = sfprov::emulator::Seed::default_org();
+    let client = &seed.oauth.clients[0];
+    let form = |secret: &str, password: &str| {
+        format!(
+            "grant_type=password&client_id={}&client_secret={}&username={}&password={}",
+            client.client_id,
+            urlencode(secret),
+            urlencode(&org.h.username),
+            urlencode(password)
+        )
+    };
+    let r = token(&org, &form(&client.client_secret, &admin_password()));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .starts_with("00D"));
+    let r = token(&org, &form(&client.client_secret, "wrong"));
+    assert_eq!(
+        r.json(),
+        json!({"error": "invalid_grant", "error_description": "authentication failure"})
+    );
+    let r = token(&org, &form("wrong", &admin_password()));
+    assert_eq!(r.json()["error"], "invalid_client");
+}
+
+#[test]
+fn partner_soap_login() {
+    let org = Org::start();
+    let login = |version: &str, password: &str| {
+        let env = format!(
+            "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:urn=\"urn:partner.soap.sforce.com\">\
+<soapenv:Body><urn:login><urn:username>{}</urn:username><urn:password>{}</urn:password></urn:login></soapenv:Body></soapenv:Envelope>",
+            esc(&org.h.username),
+            esc(password)
+        );
+        http(
+            &org.h.url,
+            "POST",
+            &format!("/services/Soap/u/{version}"),
+            &[("SOAPAction", "login")],
+            &env,
+        )
+        .unwrap()
+    };
+    let r = login("64.0", &admin_password());
+    assert_eq!(r.status, 200, "{}", r.body);
+    let session = tag(&r.body, "sessionId").unwrap();
+    let metadata_url = tag(&r.body, "metadataServerUrl").unwrap();
+    assert!(
+        metadata_url.starts_with(&format!("{}/services/Soap/m/64.0/00D", org.h.url)),
+        "{metadata_url}"
+    );
+    assert_eq!(
+        tag(&r.body, "userName").as_deref(),
+        Some(org.h.username.as_str())
+    );
+    assert!(r.body.contains("<roleId xsi:nil=\"true\"/>"));
+    // The session works on the Metadata API.
+    let md = org
+        .soap_as(
+            &session,
+            "<met:describeMetadata><met:asOfVersion>63.0</met:asOfVersion></met:describeMetadata>",
+        )
+        .unwrap();
+    assert_eq!(md.status, 200);
+    let bad = login("64.0", "nope");
+    assert_eq!(bad.status, 500);
+    assert_eq!(
+        tag(&bad.body, "faultcode").as_deref(),
+        Some("sf:INVALID_LOGIN")
+    );
+    assert_eq!(
+        tag(&bad.body, "sf:exceptionCode").as_deref(),
+        Some("INVALID_LOGIN")
+    );
+    assert!(bad.body.contains("urn:fault.partner.soap.sforce.com"));
+    let retired = login("65.0", &admin_password());
+    assert_eq!(
+        tag(&retired.body, "faultcode").as_deref(),
+        Some("sf:UNSUPPORTED_API_VERSION")
+    );
 }

@@ -237,8 +237,9 @@ fn users_licenses_and_assignments() {
     let ps = doc(
         "PermissionSet",
         &format!(
-            "<label>Zendesk Integration</label>{}{}",
+            "<label>Zendesk Integration</label>{}{}{}",
             op("Account", false, true, false, false),
+            op("Contact", false, true, false, false),
             up("ApiEnabled", true)
         ),
     );
@@ -393,4 +394,92 @@ fn permission_set_and_profile_created_over_rest() {
     assert_eq!(r.json()[0]["errorCode"], "INVALID_FIELD");
     let r = org.create("User", json!({"Username": "x@example.com", "Name": "x"}));
     assert_eq!(r.json()[0]["errorCode"], "INVALID_FIELD_FOR_INSERT_UPDATE");
+}
+
+#[test]
+fn sobject_collections_answer_per_record() {
+    let org = Org::start();
+    let res = org.deploy(&[(
+        "permissionsets/A.permissionset",
+        &doc(
+            "PermissionSet",
+            &format!("<label>A</label>{}", up("ApiEnabled", true)),
+        ),
+    )]);
+    assert_eq!(tag(&res, "status").as_deref(), Some("Succeeded"), "{res}");
+    let ps = org.id_of("SELECT Id FROM PermissionSet WHERE Name = 'A'");
+    let psa = json!({"attributes": {"type": "PermissionSetAssignment"}, "AssigneeId": org.h.user_id, "PermissionSetId": ps});
+    let bad =
+        json!({"attributes": {"type": "PermissionSetAssignment"}, "AssigneeId": org.h.user_id});
+    let post = |all_or_none: bool, records: Value| {
+        let r = org.rest(
+            "POST",
+            "/services/data/v63.0/composite/sobjects",
+            &json!({"allOrNone": all_or_none, "records": records}).to_string(),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()
+    };
+    let out = post(true, json!([psa, bad]));
+    assert_eq!(out[0]["success"], false);
+    assert_eq!(
+        out[0]["errors"][0]["statusCode"],
+        "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    );
+    assert_eq!(out[1]["errors"][0]["statusCode"], "REQUIRED_FIELD_MISSING");
+    let count = |org: &Org| {
+        org.query(&format!(
+            "SELECT count() FROM PermissionSetAssignment WHERE PermissionSetId = '{ps}'"
+        ))["totalSize"]
+            .clone()
+    };
+    assert_eq!(count(&org), 0, "rolled back");
+    let out = post(false, json!([psa, psa]));
+    assert_eq!(out[0]["success"], true);
+    assert!(out[0]["id"].as_str().unwrap().starts_with("0Pa"));
+    assert_eq!(out[1]["errors"][0]["statusCode"], "DUPLICATE_VALUE");
+    assert_eq!(count(&org), 1);
+}
+
+#[test]
+fn record_updates_reach_metadata_and_sessions() {
+    let org = Org::start();
+    let r = org.create("PermissionSet", json!({"Name": "Ops", "Label": "Ops"}));
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let r = org.rest(
+        "PATCH",
+        &format!("/services/data/v63.0/sobjects/PermissionSet/{id}"),
+        &json!({"Label": "Operations"}).to_string(),
+    );
+    assert_eq!(r.status, 204, "{}", r.body);
+    let (_, files) = org.retrieve(&[("PermissionSet", "Ops")], true);
+    assert!(files["permissionsets/Ops.permissionset"].contains("<label>Operations</label>"));
+    // A deactivated user's sessions stop working.
+    let std_profile = org.id_of("SELECT Id FROM Profile WHERE Name = 'Standard User'");
+    let uid = org
+        .create("User", user("temp@example.com", &std_profile))
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = org.h.token_for("temp@example.com").unwrap();
+    let get = |t: &str| {
+        http(
+            &org.h.url,
+            "GET",
+            "/services/data/v63.0/sobjects/User/describe",
+            &[("Authorization", &format!("Bearer {t}"))],
+            "",
+        )
+        .unwrap()
+        .status
+    };
+    assert_eq!(get(token.expose()), 200);
+    let r = org.rest(
+        "PATCH",
+        &format!("/services/data/v63.0/sobjects/User/{uid}"),
+        &json!({"IsActive": false}).to_string(),
+    );
+    assert_eq!(r.status, 204);
+    assert_eq!(get(token.expose()), 401);
 }

@@ -74,8 +74,9 @@ fn profile_deploy_overlays_and_false_revokes() {
 fn permission_set_deploy_replaces() {
     let org = Org::start();
     let first = ps(&format!(
-        "{}{}{}",
+        "{}{}{}{}",
         fls("Contact.Email", false, true),
+        op("Account", false, true, false, false),
         op("Contact", false, true, false, false),
         up("ApiEnabled", true)
     ));
@@ -198,6 +199,19 @@ fn deploy_errors_are_worded_as_salesforce_words_them() {
     assert_eq!(
         problems(&res),
         ["Permission ModifyMetadata depends on permission(s): ViewRoles, ViewSetup"]
+    );
+
+    // Object access: real orgs tie Account and Contact read together
+    // (apex-recipes#22); Edit needs Read.
+    let res = org.deploy(&[(PS, &ps(&op("Account", false, true, false, false)))]);
+    assert_eq!(
+        problems(&res),
+        ["Permission Read Account depends on permission(s): Read Contact"]
+    );
+    let res = org.deploy(&[(PS, &ps(&op("Case", false, false, true, false)))]);
+    assert_eq!(
+        problems(&res),
+        ["Permission Edit Case depends on permission(s): Read Case"]
     );
 
     let res = org.deploy(&[(PS, &ps(&fls("Case.Foo__c", true, true)))]);
@@ -390,4 +404,83 @@ fn page_access_shows_as_setup_entity_access() {
     );
     let q = org.query(&format!("SELECT Id FROM SetupEntityAccess WHERE ParentId = '{ps_id}' AND SetupEntityType = 'ConnectedApplication'"));
     assert_eq!(q["totalSize"], 1);
+}
+
+#[test]
+fn destructive_changes_delete_unassigned_permission_sets() {
+    use base64::Engine;
+    let org = Org::start();
+    succeeded(&org.deploy(&[(PS, &ps(&up("ApiEnabled", true)))]));
+    let delete = |org: &Org| {
+        let mut empty =
+            sfprov::metadata::package::manifest(std::iter::empty::<(&str, &str)>(), "63.0");
+        let mut gone = sfprov::metadata::package::manifest([("PermissionSet", "Sync")], "63.0");
+        let zip = zip_raw(&[
+            (
+                "package.xml".into(),
+                sfprov::metadata::to_canonical_bytes(&mut empty),
+            ),
+            (
+                "destructiveChanges.xml".into(),
+                sfprov::metadata::to_canonical_bytes(&mut gone),
+            ),
+        ]);
+        let r = org.soap(&format!(
+            "<met:deploy><met:ZipFile>{}</met:ZipFile><met:DeployOptions><met:singlePackage>true</met:singlePackage></met:DeployOptions></met:deploy>",
+            base64::engine::general_purpose::STANDARD.encode(zip)
+        ));
+        org.deploy_wait(&tag(&r.body, "id").unwrap())
+    };
+    // Assigned: refused, nothing changes.
+    let ps_id = org.id_of("SELECT Id FROM PermissionSet WHERE Name = 'Sync'");
+    let r = org.create(
+        "PermissionSetAssignment",
+        serde_json::json!({"AssigneeId": org.h.user_id, "PermissionSetId": ps_id}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let res = delete(&org);
+    assert_eq!(tag(&res, "status").as_deref(), Some("Failed"), "{res}");
+    assert!(org.h.component("PermissionSet", "Sync").is_some());
+    let psa = r.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        org.rest(
+            "DELETE",
+            &format!("/services/data/v63.0/sobjects/PermissionSetAssignment/{psa}"),
+            ""
+        )
+        .status,
+        204
+    );
+    let res = delete(&org);
+    succeeded(&res);
+    assert!(res.contains("<deleted>true</deleted>"), "{res}");
+    assert!(org.h.component("PermissionSet", "Sync").is_none());
+    assert_eq!(
+        org.query("SELECT count() FROM PermissionSet WHERE Name = 'Sync'")["totalSize"],
+        0
+    );
+}
+
+#[test]
+fn installed_package_objects_and_fields() {
+    let org = Org::start();
+    let res = org.deploy(&[(
+        PS,
+        &ps(&format!(
+            "{}{}{}",
+            fls("Account.Zendesk__Zendesk_Organization_Id__c", false, true),
+            fls("Zendesk__Zendesk_Ticket__c.Zendesk__Subject__c", true, true),
+            op("Zendesk__Zendesk_Ticket__c", true, true, true, false)
+        )),
+    )]);
+    succeeded(&res);
+    // CustomObject:* names custom objects only (the package's), never standard ones.
+    let (_, files) = org.retrieve(&[("CustomObject", "*"), ("Profile", "Admin")], true);
+    assert!(
+        files.contains_key("objects/Zendesk__Zendesk_Ticket__c.object"),
+        "{:?}",
+        files.keys()
+    );
+    assert!(!files.contains_key("objects/Account.object"));
+    assert!(!files["profiles/Admin.profile"].contains("<object>Account</object>"));
 }

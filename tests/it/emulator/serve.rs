@@ -67,8 +67,13 @@ fn serve_prints_one_json_line_and_stops() {
     let line = rx.recv().unwrap();
     assert!(!line.contains('\n'));
     let v: Value = serde_json::from_str(&line).unwrap();
-    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
     assert_eq!(keys, ["access_token", "instance_url", "org_id", "username"]);
+    assert!(
+        line.starts_with("{\"instance_url\":\"http://127.0.0.1:"),
+        "{line}"
+    );
     let url = v["instance_url"].as_str().unwrap().to_string();
     assert!(url.starts_with("http://127.0.0.1:"));
     let auth = format!("Bearer {}", v["access_token"].as_str().unwrap());
@@ -151,4 +156,61 @@ fn sfprov_emulator_serve_binary_stops_on_ctrl_c() {
         "the token only goes to stdout"
     );
     assert!(dir.path().join("org/state.json").exists());
+}
+
+#[test]
+fn a_change_that_cannot_be_saved_is_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("org");
+    let org = Org::with(Config {
+        state_dir: Some(state.clone()),
+        ..Config::default()
+    });
+    // The state directory turns into a file: writes fail from now on.
+    std::fs::remove_dir_all(&state).unwrap();
+    std::fs::write(&state, "not a directory").unwrap();
+    let profile = org.id_of("SELECT Id FROM Profile WHERE Name = 'Standard User'");
+    let r = org.create(
+        "User",
+        json!({"Username": "lost@example.com", "LastName": "L", "Email": "l@example.com", "Alias": "l", "TimeZoneSidKey": "UTC",
+               "LocaleSidKey": "en_US", "EmailEncodingKey": "UTF-8", "LanguageLocaleKey": "en_US", "ProfileId": profile}),
+    );
+    assert_eq!(r.status, 500, "{}", r.body);
+    assert_eq!(r.json()[0]["errorCode"], "UNKNOWN_EXCEPTION");
+    assert_eq!(
+        org.query("SELECT count() FROM User WHERE Username = 'lost@example.com'")["totalSize"],
+        0
+    );
+    let ps = doc("PermissionSet", "<label>Lost</label>");
+    let res = org.deploy(&[("permissionsets/Lost.permissionset", &ps)]);
+    assert_eq!(tag(&res, "status").as_deref(), Some("Failed"), "{res}");
+    assert!(org.h.component("PermissionSet", "Lost").is_none());
+}
+
+#[test]
+fn keep_alive_connections_and_stopping_with_one_open() {
+    use std::io::{Read, Write};
+    let org = Org::start();
+    let addr = org.h.url.trim_start_matches("http://").to_string();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    for _ in 0..2 {
+        s.write_all(format!("GET /services/data HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+            .unwrap();
+        let mut buf = [0u8; 4096];
+        let n = s.read(&mut buf).unwrap();
+        let text = String::from_utf8_lossy(&buf[..n]);
+        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    }
+    // Dropping the handle with an idle keep-alive connection open returns promptly.
+    let start = std::time::Instant::now();
+    drop(org);
+    assert!(start.elapsed() < std::time::Duration::from_secs(4));
+    let mut buf = [0u8; 16];
+    assert_eq!(
+        s.read(&mut buf).unwrap_or(0),
+        0,
+        "the server closed the idle connection"
+    );
 }

@@ -53,8 +53,9 @@ fn soap_responses_validate_against_the_wsdl() {
     let ps = doc(
         "PermissionSet",
         &format!(
-            "<label>V</label>{}{}{}",
+            "<label>V</label>{}{}{}{}",
             fls("Contact.Email", false, true),
+            op("Account", false, true, false, false),
             op("Contact", false, true, false, false),
             up("ApiEnabled", true)
         ),
@@ -94,6 +95,24 @@ fn soap_responses_validate_against_the_wsdl() {
     keep("retrieve-in-progress", &org.soap(&check));
     keep("retrieve-done", &org.soap(&check));
     keep("list", &org.soap("<met:listMetadata><met:queries><met:type>Profile</met:type></met:queries><met:queries><met:type>ApexPage</met:type></met:queries></met:listMetadata>"));
+    // A partial deploy (rollbackOnError=false) and a destructive one.
+    let bad = doc("Profile", &up("Nope", true));
+    let id = org.deploy_start(
+        &[("permissionsets/W.permissionset", &doc("PermissionSet", "<label>W</label>")), ("profiles/X.profile", &bad)],
+        "<met:rollbackOnError>false</met:rollbackOnError><met:singlePackage>true</met:singlePackage>",
+    );
+    let partial = org.deploy_wait(&id);
+    assert_eq!(tag(&partial, "status").as_deref(), Some("SucceededPartial"));
+    keep(
+        "partial",
+        &Resp {
+            status: 200,
+            headers: Vec::new(),
+            body: partial,
+        },
+    );
+    keep("list-objects", &org.soap("<met:listMetadata><met:queries><met:type>CustomObject</met:type></met:queries><met:queries><met:type>ConnectedApp</met:type></met:queries></met:listMetadata>"));
+    keep("read-app", &org.soap("<met:readMetadata><met:type>ConnectedApp</met:type><met:fullNames>Zendesk__Zendesk</met:fullNames></met:readMetadata>"));
     keep("list-empty", &org.soap("<met:listMetadata><met:queries><met:type>Flow</met:type></met:queries></met:listMetadata>"));
     keep("read-profile", &org.soap("<met:readMetadata><met:type>Profile</met:type><met:fullNames>Admin</met:fullNames></met:readMetadata>"));
     keep("read-permset", &org.soap("<met:readMetadata><met:type>PermissionSet</met:type><met:fullNames>V</met:fullNames></met:readMetadata>"));
