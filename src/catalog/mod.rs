@@ -214,6 +214,21 @@ pub fn is_known_standard_object(name: &str) -> bool {
     STANDARD_OBJECTS.binary_search(&name).is_ok()
 }
 
+/// Objects whose Read needs Read on another object. Contact sharing is
+/// "Controlled by Parent" in a new org, so Salesforce refuses Read Account
+/// without Read Contact and the reverse ("Permission Read Account depends on
+/// permission(s): Read Contact", trailheadapps/apex-recipes#22 and #57).
+pub static OBJECT_READ_DEPENDENCIES: &[(&str, &[&str])] =
+    &[("Account", &["Contact"]), ("Contact", &["Account"])];
+
+/// Objects whose Read `object`'s Read needs.
+pub fn object_read_requires(object: &str) -> &'static [&'static str] {
+    OBJECT_READ_DEPENDENCIES
+        .iter()
+        .find(|(o, _)| *o == object)
+        .map_or(&[], |(_, r)| r)
+}
+
 /// Objects that have no View All / Modify All records flags: `full` access
 /// there means create, read, edit, delete only. A Modify-All-Data permission
 /// set in a real org lists PushTopic with both flags false (metadata-types.md

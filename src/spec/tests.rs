@@ -270,3 +270,16 @@ fn unknown_standard_objects_are_warnings_with_did_you_mean() {
     assert!(w[0].message.contains("`Acount` is not a standard object"));
     assert_eq!(w[0].hints, ["did you mean `Account`?"]);
 }
+
+#[test]
+fn account_and_contact_read_go_together() {
+    let l = ok("[permission_sets.Z]\nlabel = \"Z\"\nobjects.Account = { access = \"full\", why = \"w\" }\n");
+    let c = &l.desired.permission_sets["Z"].objects["Contact"];
+    assert!(c.flags.read && !c.flags.edit && c.why.implied);
+    let d = one_error("[permission_sets.Z]\nlabel = \"Z\"\nobjects.Account = { access = \"read\", why = \"w\" }\nobjects.Contact = { access = \"none\", why = \"w\" }\n");
+    assert!(
+        d.message
+            .contains("removes read access to `Contact`, which Read `Account` depends on"),
+        "{d}"
+    );
+}

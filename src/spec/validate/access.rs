@@ -113,6 +113,7 @@ pub fn access(ctx: &mut Ctx<'_>, holder: Holder, name: &str, spec: &AccessSpec) 
             .insert(class.clone(), grant_of(ctx, &path, grant));
     }
     objects_for_fields(ctx, holder, name, &mut out);
+    objects_for_objects(ctx, holder, name, &mut out);
     dependencies(ctx, holder, name, &mut out);
     out
 }
@@ -372,6 +373,46 @@ fn objects_for_fields(ctx: &mut Ctx<'_>, holder: Holder, name: &str, out: &mut A
                         )),
                     },
                 );
+            }
+        }
+    }
+}
+
+/// Read on some objects needs Read on others (Account and Contact): add it.
+fn objects_for_objects(ctx: &mut Ctx<'_>, holder: Holder, name: &str, out: &mut Access) {
+    let readers: Vec<String> = out
+        .objects
+        .iter()
+        .filter(|(_, o)| o.flags.read)
+        .map(|(n, _)| n.clone())
+        .collect();
+    for object in readers {
+        for req in catalog::object_read_requires(&object) {
+            match out.objects.get(*req) {
+                Some(o) if o.flags.read => {}
+                Some(_) => {
+                    let path = [holder.table(), name, "objects", req];
+                    ctx.error(
+                        &path,
+                        format!("{} `{name}` removes read access to `{req}`, which Read `{object}` depends on", holder.noun()),
+                        Some(format!("grant at least `access = \"read\"` on `{req}`, or remove `{object}`")),
+                    );
+                }
+                None => {
+                    let path = [holder.table(), name, "objects", object.as_str()];
+                    ctx.note(
+                        &path,
+                        format!("added read access to `{req}` in {} `{name}`: Salesforce requires it with Read `{object}`", holder.noun()),
+                        None,
+                    );
+                    out.objects.insert(
+                        req.to_string(),
+                        ObjectAccess {
+                            flags: ObjectFlags { read: true, ..ObjectFlags::default() },
+                            why: Why::implied(format!("Read {object} depends on Read {req} (Contact sharing is controlled by its parent account)")),
+                        },
+                    );
+                }
             }
         }
     }

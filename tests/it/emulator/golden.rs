@@ -3,11 +3,6 @@
 
 use super::client::*;
 
-/// A real Salesforce rule (apex-recipes#22) that some templates break when
-/// this was written; reported to the template owner, tolerated here so the
-/// emulator does not hide it.
-const KNOWN: &str = "Permission Read Account depends on permission(s): Read Contact";
-
 fn files(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<(String, Vec<u8>)>) {
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
@@ -44,12 +39,7 @@ fn golden_mdapi_trees_deploy() {
         ));
         let res = org.deploy_wait(&tag(&r.body, "id").unwrap());
         if tag(&res, "status").as_deref() != Some("Succeeded") {
-            let problems = tags(&res, "problem");
-            if problems.iter().all(|p| p == KNOWN) {
-                eprintln!("note: {} grants Read Account without Read Contact, which real orgs refuse: {KNOWN}", mdapi.display());
-            } else {
-                report.push(format!("{}: {problems:?}", mdapi.display()));
-            }
+            report.push(format!("{}: {:?}", mdapi.display(), tags(&res, "problem")));
         }
     }
     assert!(report.is_empty(), "{report:#?}");
@@ -67,9 +57,6 @@ fn a_deployed_permission_set_retrieves_byte_for_byte() {
             let member = file.trim_end_matches(".permissionset").to_string();
             let org = Org::start();
             let res = org.deploy(&[(&format!("permissionsets/{file}"), &text)]);
-            if tags(&res, "problem").iter().any(|p| p == KNOWN) {
-                continue;
-            }
             assert_eq!(tag(&res, "status").as_deref(), Some("Succeeded"), "{res}");
             let (_, files) = org.retrieve(&[("PermissionSet", &member)], true);
             assert_eq!(
