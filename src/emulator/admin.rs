@@ -42,6 +42,49 @@ async fn clear(State(shared): State<Arc<Shared>>) -> StatusCode {
 }
 
 async fn state(State(shared): State<Arc<Shared>>) -> Response {
-    let st = shared.lock();
-    Json(&*st).into_response()
+    let mut value = {
+        let st = shared.lock();
+        match serde_json::to_value(&*st) {
+            Ok(v) => v,
+            Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        }
+    };
+    redact(&mut value);
+    Json(value).into_response()
+}
+
+/// Replaces passwords and client secrets in a state dump: the dump is for
+/// tests and debugging, and credentials never leave through it.
+fn redact(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                if matches!(k.as_str(), "password" | "passwords" | "client_secret") {
+                    *val = serde_json::Value::String("[redacted]".into());
+                } else {
+                    redact(val);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dumps_hide_credentials() {
+        let mut v = serde_json::json!({
+            "passwords": {"005": "pw"},
+            "seed": {"oauth": {"clients": [{"client_id": "c", "client_secret": "cs"}]}, "users": [{"password": "pw2"}]}
+        });
+        super::redact(&mut v);
+        let text = v.to_string();
+        assert!(
+            !text.contains("\"pw\"") && !text.contains("cs") && !text.contains("pw2"),
+            "{text}"
+        );
+        assert!(text.contains("\"client_id\":\"c\""));
+    }
 }

@@ -46,7 +46,7 @@ pub struct OAuthSeed {
     pub clients: Vec<OAuthClientSeed>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct OAuthClientSeed {
     pub client_id: String,
     pub client_secret: String,
@@ -104,7 +104,7 @@ pub struct ObjectPermissionSeed {
     pub view_all_records: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct UserSeed {
     pub username: String,
     pub first_name: String,
@@ -266,5 +266,54 @@ mod tests {
             }
         }
         assert_eq!(seed.push_topics.limit, 50);
+    }
+}
+
+/// Debug without the client secret: even made-up credentials stay out of logs.
+impl std::fmt::Debug for OAuthClientSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthClientSeed")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("certificate", &self.certificate.as_ref().map(|_| "[pem]"))
+            .finish()
+    }
+}
+
+/// Debug without the password.
+impl std::fmt::Debug for UserSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserSeed")
+            .field("username", &self.username)
+            .field("profile", &self.profile)
+            .field("active", &self.active)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_secrets() {
+        let c = OAuthClientSeed {
+            client_id: "id".into(),
+            client_secret: "s3cr3t-client".into(),
+            certificate: None,
+        };
+        let u = UserSeed {
+            username: "u@x.example".into(),
+            first_name: "U".into(),
+            last_name: "X".into(),
+            email: "u@x.example".into(),
+            alias: "ux".into(),
+            profile: "Standard User".into(),
+            active: true,
+            password: Some("s3cr3t-pass".into()),
+        };
+        let text = format!("{c:?} {u:?}");
+        assert!(!text.contains("s3cr3t"), "{text}");
     }
 }
