@@ -2,23 +2,12 @@
 
 use std::path::Path;
 
-use crate::common::{corpus_files, reindent, root, run, sfprov, shuffle, Rng};
+use crate::common::{
+    corpus_files, generate_with_spec, reindent, root, run, sfprov, shuffle, tree, Rng,
+};
 
 fn files_under(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out)
-            } else {
-                out.push(p.strip_prefix(base).unwrap().to_string_lossy().into_owned())
-            }
-        }
-    }
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
+    tree(dir).into_keys().collect()
 }
 
 #[test]
@@ -289,14 +278,11 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn spec_errors_read_well() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("sfprov.toml"),
-        "template = \"zendesk\"\n\n[user]\nlicence = \"Salesforce\"\n\n[permission_sets.Zendesk_Integration]\nsystem.ModifyMetadata = { why = \"x\" }\nsystem.ViewSetup = { why = \"x\", enabled = false }\nobjects.Acount = { access = \"read\", why = \"x\" }\n",
-    )
-    .unwrap();
-    let mut c = sfprov(dir.path());
-    c.args(["generate", "--out", "out"]);
-    let r = run(c);
+    let access = "[permission_sets.Zendesk_Integration]\nsystem.ModifyMetadata = { why = \"x\" }\nsystem.ViewSetup = { why = \"x\", enabled = false }\nobjects.Acount = { access = \"read\", why = \"x\" }\n";
+    let r = generate_with_spec(
+        dir.path(),
+        &format!("template = \"zendesk\"\n\n[user]\nlicence = \"Salesforce\"\n\n{access}"),
+    );
     assert_eq!(r.code, 1);
     insta::assert_snapshot!(r.stderr, @r"
     error: unknown key `licence` in `user`
@@ -304,14 +290,7 @@ fn spec_errors_read_well() {
     hint: did you mean `license`?
     error: the spec has 1 error; nothing was written
     ");
-    std::fs::write(
-        dir.path().join("sfprov.toml"),
-        "template = \"zendesk\"\n\n[permission_sets.Zendesk_Integration]\nsystem.ModifyMetadata = { why = \"x\" }\nsystem.ViewSetup = { why = \"x\", enabled = false }\nobjects.Acount = { access = \"read\", why = \"x\" }\n",
-    )
-    .unwrap();
-    let mut c = sfprov(dir.path());
-    c.args(["generate", "--out", "out"]);
-    let r = run(c);
+    let r = generate_with_spec(dir.path(), &format!("template = \"zendesk\"\n\n{access}"));
     assert_eq!(r.code, 1);
     insta::assert_snapshot!(r.stderr, @r"
     error: permission set `Zendesk_Integration` revokes `ViewSetup`, which `ModifyMetadata` depends on

@@ -166,3 +166,36 @@ pub fn run(mut c: std::process::Command) -> Run {
         stderr: String::from_utf8(out.stderr).unwrap(),
     }
 }
+
+/// Every file under `dir`: path relative to it ('/'-separated) -> bytes, sorted.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p
+                    .strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Runs `sfprov generate --out out` in `dir` on a spec with this text.
+pub fn generate_with_spec(dir: &Path, spec: &str) -> Run {
+    std::fs::write(dir.join("sfprov.toml"), spec).unwrap();
+    let mut c = sfprov(dir);
+    c.args(["generate", "--out", "out"]);
+    run(c)
+}

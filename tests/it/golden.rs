@@ -3,36 +3,12 @@
 //! rewrites them (refused under CI); review the diff before committing.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use sfprov::generate::{self, Format};
 use sfprov::{spec, templates};
 
-use crate::common::root;
-
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                let rel = p
-                    .strip_prefix(base)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
+use crate::common::{root, tree};
 
 fn generated(template: &str, format: Format) -> (tempfile::TempDir, BTreeMap<String, Vec<u8>>) {
     let loaded = spec::load_template(template).unwrap();

@@ -3,22 +3,6 @@
 
 use super::client::*;
 
-fn files(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<(String, Vec<u8>)>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            files(&p, base, out);
-        } else {
-            let rel = p
-                .strip_prefix(base)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            out.push((rel, std::fs::read(&p).unwrap()));
-        }
-    }
-}
-
 #[test]
 fn golden_mdapi_trees_deploy() {
     use base64::Engine;
@@ -30,8 +14,7 @@ fn golden_mdapi_trees_deploy() {
             continue;
         }
         let org = Org::start();
-        let mut all = Vec::new();
-        files(&mdapi, &mdapi, &mut all);
+        let all: Vec<(String, Vec<u8>)> = crate::common::tree(&mdapi).into_iter().collect();
         let r = org.soap(&format!(
             "<met:deploy><met:ZipFile>{}</met:ZipFile><met:DeployOptions><met:rollbackOnError>true</met:rollbackOnError>\
 <met:singlePackage>true</met:singlePackage></met:DeployOptions></met:deploy>",
