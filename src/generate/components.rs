@@ -173,24 +173,31 @@ pub fn external_client_app(
     if let Some(d) = &app.description {
         header.push(text("description", d));
     }
-    let link = |extra: Vec<E>, label: &str| {
+    // Each child component is labelled with its own member name (`Acme_oauth`),
+    // as ECA source retrieved from orgs is; the app's label is on the header.
+    let (oauth, global, plcy) = (
+        format!("{name}_oauth"),
+        format!("{name}_glbloauth"),
+        format!("{name}_oauthPlcy"),
+    );
+    let link = |extra: Vec<E>, member: &str| {
         let mut c = vec![
             text("externalClientApplication", name),
-            text("label", label),
+            text("label", member),
         ];
         c.extend(extra);
         c
     };
     let settings = link(
         vec![text("commaSeparatedOauthScopes", &app.scopes.join(", "))],
-        &app.label,
+        &oauth,
     );
-    let global = link(
+    let global_doc = link(
         vec![
             text("callbackUrl", &app.callback_url),
             flag("isPkceRequired", p.pkce_required.unwrap_or(false)),
         ],
-        &app.label,
+        &global,
     );
     let permitted = if p.admin_approved == Some(true) {
         "AdminApprovedPreAuthorized"
@@ -202,7 +209,7 @@ pub fn external_client_app(
             text("ipRelaxationPolicyType", ip_relaxation(p)),
             text("permittedUsersPolicyType", permitted),
         ],
-        &app.label,
+        &plcy,
     );
     if !p.allowed_profiles.is_empty() {
         policies.push(text("commaSeparatedProfile", &p.allowed_profiles.join(",")));
@@ -238,17 +245,17 @@ pub fn external_client_app(
         ),
         (
             "ExtlClntAppOauthSettings",
-            format!("{name}_oauth"),
+            oauth,
             Document::new("ExtlClntAppOauthSettings", settings),
         ),
         (
             "ExtlClntAppGlobalOauthSettings",
-            format!("{name}_glbloauth"),
-            Document::new("ExtlClntAppGlobalOauthSettings", global),
+            global,
+            Document::new("ExtlClntAppGlobalOauthSettings", global_doc),
         ),
         (
             "ExtlClntAppOauthConfigurablePolicies",
-            format!("{name}_oauthPlcy"),
+            plcy,
             Document::new("ExtlClntAppOauthConfigurablePolicies", policies),
         ),
     ]

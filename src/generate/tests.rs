@@ -119,6 +119,14 @@ fn apps_have_no_consumer_key_and_full_definitions() {
         ca.contains("<ipRelaxation>ENFORCE</ipRelaxation>")
             && ca.contains("<refreshTokenPolicy>infinite</refreshTokenPolicy>")
     );
+    let global = String::from_utf8(files[2].bytes.clone()).unwrap();
+    assert!(
+        global.contains("<label>Acme_ECA_glbloauth</label>"),
+        "{global}"
+    );
+    let oauth = String::from_utf8(files[4].bytes.clone()).unwrap();
+    assert!(oauth.contains("<commaSeparatedOauthScopes>Api</commaSeparatedOauthScopes>"));
+    assert!(oauth.contains("<label>Acme_ECA_oauth</label>"));
     let plcy = String::from_utf8(files[3].bytes.clone()).unwrap();
     assert!(plcy.contains(
         "<permittedUsersPolicyType>AdminApprovedPreAuthorized</permittedUsersPolicyType>"
