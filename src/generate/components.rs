@@ -124,6 +124,17 @@ fn refresh_policy(p: &AppPolicy) -> String {
     }
 }
 
+/// `ipRelaxationPolicyType` of an external client app: the same choices as a
+/// connected app's `ipRelaxation`, spelled differently
+/// (ExtlClntAppOauthConfigurablePolicies: Enforce, Bypass, Bypass_2factor).
+fn eca_ip_relaxation(p: &AppPolicy) -> &'static str {
+    match p.ip_relaxation.unwrap_or(IpRelaxation::Enforce) {
+        IpRelaxation::Enforce => "Enforce",
+        IpRelaxation::RelaxWithMfa => "Bypass_2factor",
+        IpRelaxation::Relax => "Bypass",
+    }
+}
+
 /// A connected app sfprov creates. No consumer key: Salesforce generates one
 /// (a key is globally unique and a second org would refuse it).
 pub fn connected_app(app: &App) -> Document<'static> {
@@ -206,7 +217,7 @@ pub fn external_client_app(
     };
     let mut policies = link(
         vec![
-            text("ipRelaxationPolicyType", ip_relaxation(p)),
+            text("ipRelaxationPolicyType", eca_ip_relaxation(p)),
             text("permittedUsersPolicyType", permitted),
         ],
         &plcy,
