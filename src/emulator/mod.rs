@@ -81,6 +81,8 @@ pub enum EmulatorError {
         path: PathBuf,
         message: String,
     },
+    #[error("the local org in {} is in use by another sfprov process (pid {pid}); wait for it to finish, or delete {}/lock if that process is gone", path.display(), path.display())]
+    Busy { path: PathBuf, pid: u32 },
     #[error("cannot write emulator state under {}", path.display())]
     Persist {
         path: PathBuf,

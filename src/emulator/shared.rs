@@ -60,12 +60,68 @@ pub struct Shared {
     pub api_calls: std::sync::atomic::AtomicU64,
     state_dir: Option<PathBuf>,
     base_url: OnceLock<String>,
+    /// Held while this emulator owns `state_dir` (removed on drop).
+    _lock: Option<StateLock>,
 }
 
 const STATE_FILE: &str = "state.json";
+const LOCK_FILE: &str = "lock";
+
+/// One process at a time per state directory: two sfprov processes sharing
+/// `.sfprov/local-org` would otherwise overwrite each other's changes. The
+/// lock file holds the owner's pid; a lock whose process is gone (checked
+/// through /proc where there is one) is taken over.
+struct StateLock {
+    path: PathBuf,
+}
+
+impl StateLock {
+    fn acquire(dir: &std::path::Path) -> Result<StateLock, EmulatorError> {
+        use std::io::Write;
+        let persist = |source| EmulatorError::Persist {
+            path: dir.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(persist)?;
+        let path = dir.join(LOCK_FILE);
+        let me = std::process::id();
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            if let Ok(pid) = text.trim().parse::<u32>() {
+                let alive = std::path::Path::new(&format!("/proc/{pid}")).exists();
+                if pid != me && alive {
+                    return Err(EmulatorError::Busy {
+                        path: dir.to_path_buf(),
+                        pid,
+                    });
+                }
+            }
+        }
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(persist)?;
+        write!(tmp, "{me}").map_err(persist)?;
+        tmp.persist(&path).map_err(|e| persist(e.error))?;
+        Ok(StateLock { path })
+    }
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        // Only remove our own lock (another process may have taken over a
+        // lock it judged stale).
+        let ours = std::fs::read_to_string(&self.path)
+            .is_ok_and(|t| t.trim() == std::process::id().to_string());
+        if ours {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
 
 impl Shared {
     pub fn new(config: Config) -> Result<Shared, EmulatorError> {
+        let lock = config
+            .state_dir
+            .as_deref()
+            .map(StateLock::acquire)
+            .transpose()?;
         let state = match &config.state_dir {
             Some(dir) if dir.join(STATE_FILE).exists() => {
                 let path = dir.join(STATE_FILE);
@@ -93,6 +149,7 @@ impl Shared {
             api_calls: std::sync::atomic::AtomicU64::new(0),
             state_dir: config.state_dir,
             base_url: OnceLock::new(),
+            _lock: lock,
         };
         if shared.state_dir.is_some() {
             let st = shared.lock();
@@ -228,5 +285,33 @@ impl Shared {
         let mut rt = self.runtime();
         rt.job_counter += 1;
         ids::record_id(prefix, 900_000 + rt.job_counter)
+    }
+}
+
+#[cfg(test)]
+mod lock_tests {
+    use super::*;
+
+    #[test]
+    fn a_live_owner_blocks_and_a_stale_lock_is_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        // pid 1 is alive on Linux; elsewhere /proc is absent and the lock is
+        // judged stale, which is the documented fallback.
+        std::fs::write(dir.path().join(LOCK_FILE), "1").unwrap();
+        let live = std::path::Path::new("/proc/1").exists();
+        match StateLock::acquire(dir.path()) {
+            Err(EmulatorError::Busy { pid, .. }) => assert!(live && pid == 1),
+            Ok(_) => assert!(!live),
+            Err(e) => panic!("{e}"),
+        }
+        // A pid that does not exist: taken over, and removed on drop.
+        std::fs::write(dir.path().join(LOCK_FILE), "4294967290").unwrap();
+        let lock = StateLock::acquire(dir.path()).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(LOCK_FILE)).unwrap(),
+            std::process::id().to_string()
+        );
+        drop(lock);
+        assert!(!dir.path().join(LOCK_FILE).exists());
     }
 }
