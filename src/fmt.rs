@@ -38,7 +38,7 @@ pub struct Options {
 
 /// Why a path given to `fmt` could not be used at all.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read `{}`: {source}", path.display())]
+#[error("cannot read `{}`", path.display())]
 pub struct PathError {
     pub path: PathBuf,
     #[source]
@@ -128,7 +128,7 @@ fn one(path: &Path, check: bool) -> Status {
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     match fsutil::write_with(&target, |w| metadata::write_canonical(&mut doc, w)) {
         Ok(()) => Status::Formatted,
-        Err(e) => Status::Failed(e.to_string()),
+        Err(e) => Status::Failed(format!("{e}: {}", e.source)),
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// A file could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write `{}`: {source}", path.display())]
+#[error("cannot write `{}`", path.display())]
 pub struct WriteError {
     pub path: PathBuf,
     #[source]
@@ -35,6 +35,12 @@ where
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    if let Some(blocker) = non_directory_ancestor(dir) {
+        return Err(err(std::io::Error::other(format!(
+            "`{}` exists and is not a directory; remove it or write elsewhere",
+            blocker.display()
+        ))));
+    }
     std::fs::create_dir_all(dir).map_err(err)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".sfprov-")
@@ -52,6 +58,16 @@ where
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
+}
+
+/// The first existing ancestor of `dir` (or `dir` itself) that is not a
+/// directory: the real reason behind "File exists" or "Not a directory".
+pub fn non_directory_ancestor(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .find(|a| a.exists() || a.is_symlink())
+        .filter(|a| !a.is_dir())
+        .map(Path::to_path_buf)
 }
 
 #[cfg(test)]
@@ -83,8 +99,28 @@ mod tests {
         let path = dir.path().join("f");
         write_atomic(&path, b"old").unwrap();
         let e = write_with(&path, |_| Err(std::io::Error::other("boom"))).unwrap_err();
-        assert!(e.to_string().contains("boom"));
+        assert!(std::error::Error::source(&e)
+            .unwrap()
+            .to_string()
+            .contains("boom"));
         assert_eq!(std::fs::read(&path).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
+
+#[cfg(test)]
+mod blocker_tests {
+    use super::*;
+
+    #[test]
+    fn a_file_where_a_directory_should_be_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("settings"), "x").unwrap();
+        let e = write_atomic(&dir.path().join("settings/Event.settings"), b"y").unwrap_err();
+        let cause = std::error::Error::source(&e).unwrap().to_string();
+        assert!(
+            cause.contains("settings` exists and is not a directory"),
+            "{cause}"
+        );
     }
 }

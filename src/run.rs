@@ -189,7 +189,7 @@ fn generate(s: &Streams, a: GenerateArgs) -> Result<Outcome, Error> {
     let d = &loaded.desired;
     let files = generate::render(d, format);
     let report = generate::write_tree(&a.out, &files, format, &d.api_version)?;
-    s.out(&render::written_files(&report, s.verbose))?;
+    s.out(&render::written_files(&report, &a.out, s.verbose))?;
     if !d.app_policies.is_empty() && !s.verbose {
         let names: Vec<&str> = d.app_policies.keys().map(String::as_str).collect();
         s.err(&format!(

@@ -117,10 +117,40 @@ pub fn write_tree(
     api_version: &str,
 ) -> Result<WriteReport, fsutil::WriteError> {
     let mut all: Vec<GeneratedFile> = files.to_vec();
-    if format == Format::Source && !out.join("sfdx-project.json").exists() {
+    let project_exists = format == Format::Source && out.join("sfdx-project.json").exists();
+    if format == Format::Source && !project_exists {
         all.push(sfdx_project(api_version));
     }
+    // Check every target first, so a path that cannot be written (a file
+    // where a directory must be, a directory where a file must be) stops the
+    // run before anything is written.
+    for f in &all {
+        let path = out.join(&f.path);
+        let blocker = if path.is_dir() {
+            Some(path.clone())
+        } else {
+            path.parent().and_then(fsutil::non_directory_ancestor)
+        };
+        if let Some(b) = blocker {
+            let what = if b.is_dir() {
+                "is a directory"
+            } else {
+                "exists and is not a directory"
+            };
+            return Err(fsutil::WriteError {
+                path,
+                source: std::io::Error::other(format!(
+                    "`{}` {what}; remove it or choose another --out (nothing was written)",
+                    b.display()
+                )),
+            });
+        }
+    }
     let mut report = WriteReport::default();
+    if project_exists {
+        // Not sfprov's to rewrite, but part of the tree: report it.
+        report.unchanged.push("sfdx-project.json".into());
+    }
     for f in &all {
         let path: PathBuf = out.join(&f.path);
         match std::fs::read(&path) {

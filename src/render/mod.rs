@@ -33,18 +33,26 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
-/// Files `generate` created or updated, one per line (stdout: the product).
-pub fn written_files(r: &WriteReport, verbose: bool) -> String {
+/// Files `generate` created or updated, one per line (stdout: the product),
+/// as paths from the working directory (`--out` included).
+pub fn written_files(r: &WriteReport, out_dir: &std::path::Path, verbose: bool) -> String {
+    let show = |p: &str| {
+        if out_dir == std::path::Path::new(".") {
+            p.to_string()
+        } else {
+            out_dir.join(p).display().to_string()
+        }
+    };
     let mut out = String::new();
     for p in &r.created {
-        let _ = writeln!(out, "created {p}");
+        let _ = writeln!(out, "created {}", show(p));
     }
     for p in &r.updated {
-        let _ = writeln!(out, "updated {p}");
+        let _ = writeln!(out, "updated {}", show(p));
     }
     if verbose {
         for p in &r.unchanged {
-            let _ = writeln!(out, "unchanged {p}");
+            let _ = writeln!(out, "unchanged {}", show(p));
         }
     }
     out

@@ -29,7 +29,7 @@ pub struct Loaded {
 /// Why a spec could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
-    #[error("cannot read spec `{}`: {source}", path.display())]
+    #[error("cannot read spec `{}`", path.display())]
     Read {
         path: PathBuf,
         #[source]

@@ -65,7 +65,7 @@ fn init_then_generate_both_formats() {
     let r = run(c);
     assert_eq!((r.code, r.stdout.as_str()), (0, ""));
     assert!(
-        r.stderr.contains("0 created, 0 updated, 4 unchanged"),
+        r.stderr.contains("0 created, 0 updated, 5 unchanged"),
         "{}",
         r.stderr
     );
@@ -301,4 +301,55 @@ fn spec_errors_read_well() {
     hint: did you mean `Account`?
     error: the spec has 1 error; nothing was written
     ");
+}
+
+/// Review findings: usage errors exit 1 (2 is reserved), paths on stdout are
+/// from the working directory, and an unwritable target stops the run before
+/// anything is written.
+#[test]
+fn usage_errors_paths_and_blocked_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut c = sfprov(d);
+    c.args(["generate", "--format", "bogus"]);
+    assert_eq!(run(c).code, 1);
+    let mut c = sfprov(d);
+    c.arg("--help");
+    assert_eq!(run(c).code, 0);
+
+    let mut c = sfprov(d);
+    c.args(["generate", "--template", "zendesk", "--out", "zm"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let first = r
+        .stdout
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches("created ")
+        .to_string();
+    assert!(
+        d.join(&first).is_file(),
+        "{first} is not a path from the working directory"
+    );
+
+    std::fs::create_dir_all(d.join("part/force-app/main/default")).unwrap();
+    std::fs::write(d.join("part/force-app/main/default/settings"), "").unwrap();
+    let mut c = sfprov(d);
+    c.args(["generate", "--template", "zendesk", "--out", "part"]);
+    let r = run(c);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("settings` exists and is not a directory"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("nothing was written"), "{}", r.stderr);
+    assert!(!d.join("part/force-app/main/default/profiles").exists());
+    assert_eq!(
+        r.stderr.matches("exists and is not a directory").count(),
+        1,
+        "{}",
+        r.stderr
+    );
 }
