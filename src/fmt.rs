@@ -20,6 +20,9 @@ pub enum Status {
     WouldFormat,
     /// Could not be read or parsed: the message says where.
     Failed(String),
+    /// A metadata file of a type sfprov does not manage (ApexClass,
+    /// CustomObject, ...): not checked, since its canonical order is unknown.
+    Skipped,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +70,15 @@ pub fn run(opts: &Options) -> Result<Vec<FileResult>, PathError> {
     Ok(files
         .into_iter()
         .map(|path| {
-            let status = one(&path, opts.check);
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let status = if is_metadata_file(&name) {
+                one(&path, opts.check)
+            } else {
+                Status::Skipped
+            };
             FileResult { path, status }
         })
         .collect())
@@ -89,7 +100,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
             if !name.starts_with('.') && name != "node_modules" && name != "target" {
                 walk(&entry.path(), out)?;
             }
-        } else if ty.is_file() && is_metadata_file(&name) {
+        } else if ty.is_file() && (is_metadata_file(&name) || name.ends_with("-meta.xml")) {
+            // Other types' files are reported as skipped, not silently ignored.
             out.push(entry.path());
         }
     }

@@ -73,10 +73,11 @@ pub fn generate_summary(r: &WriteReport, out_dir: &str) -> String {
 pub fn fmt_results(results: &[FileResult], check: bool) -> (String, String) {
     let mut out = String::new();
     let mut err = String::new();
-    let (mut changed, mut failed) = (0, 0);
+    let (mut changed, mut failed, mut skipped) = (0, 0, 0);
     for r in results {
         match &r.status {
             Status::Unchanged => {}
+            Status::Skipped => skipped += 1,
             Status::Formatted | Status::WouldFormat => {
                 changed += 1;
                 let _ = writeln!(out, "{}", r.path.display());
@@ -95,8 +96,21 @@ pub fn fmt_results(results: &[FileResult], check: bool) -> (String, String) {
     let _ = writeln!(
         err,
         "{} files checked, {changed} {verb}, {failed} failed",
-        results.len()
+        results.len() - skipped
     );
+    if skipped > 0 {
+        let _ = writeln!(
+            err,
+            "warning: {skipped} metadata file{} of types sfprov does not manage skipped (it formats profiles, permission sets, connected and external client apps, settings and package.xml)",
+            if skipped == 1 { "" } else { "s" }
+        );
+    }
+    if results.len() == skipped {
+        let _ = writeln!(
+            err,
+            "warning: no metadata files sfprov manages were found under the given paths"
+        );
+    }
     if check && changed > 0 {
         let _ = writeln!(
             err,

@@ -353,3 +353,37 @@ fn usage_errors_paths_and_blocked_targets() {
         r.stderr
     );
 }
+
+/// Files of types sfprov does not manage are reported as skipped, never
+/// counted as checked.
+#[test]
+fn fmt_reports_unmanaged_types_as_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let classes = dir.path().join("fb/classes");
+    std::fs::create_dir_all(&classes).unwrap();
+    std::fs::write(classes.join("A.cls-meta.xml"), "<ApexClass xmlns=\"http://soap.sforce.com/2006/04/metadata\"><status>Active</status><apiVersion>63.0</apiVersion></ApexClass>").unwrap();
+    let mut c = sfprov(dir.path());
+    c.args(["fmt", "--check", "fb"]);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("0 files checked"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("1 metadata file of types sfprov does not manage skipped"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("no metadata files sfprov manages were found"),
+        "{}",
+        r.stderr
+    );
+    let mut c = sfprov(dir.path());
+    c.args(["fmt", "fb/classes/A.cls-meta.xml"]);
+    let r = run(c);
+    assert!(r.stderr.contains("skipped"), "{}", r.stderr);
+    assert!(std::fs::read_to_string(classes.join("A.cls-meta.xml"))
+        .unwrap()
+        .starts_with("<ApexClass"));
+}
