@@ -136,7 +136,12 @@ fn read_source(
         Ok(t) => t,
         Err(e) => {
             let at = e.span().map(|s| source.location_of(s.start));
-            diags.push(Diagnostic::error(format!("invalid spec: {}", e.message().trim())).at(at));
+            let message = e.message().trim().to_string();
+            let mut d = Diagnostic::error(format!("invalid spec: {message}")).at(at);
+            if message.contains("expected a string") {
+                d = d.hint("quote the value, e.g. `api_version = \"63.0\"`");
+            }
+            diags.push(d);
             sources.files.push(source);
             return None;
         }

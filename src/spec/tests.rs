@@ -283,3 +283,14 @@ fn account_and_contact_read_go_together() {
         "{d}"
     );
 }
+
+#[test]
+fn an_empty_spec_warns_and_a_number_for_a_string_gets_a_hint() {
+    let l = ok("");
+    assert!(l
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Warning && d.message.contains("asks for nothing")));
+    let d = one_error("template = \"zendesk\"\napi_version = 63\n");
+    assert_eq!(d.hints, ["quote the value, e.g. `api_version = \"63.0\"`"]);
+}

@@ -133,6 +133,25 @@ pub fn validate(spec: &SpecFile, sources: &Sources) -> (Desired, Vec<Diagnostic>
     };
     licenses(&mut ctx, &mut desired);
     apps::apps(&mut ctx, spec, &mut desired);
+    let d = &desired;
+    let settings_empty = d.settings == Settings::default();
+    if d.profiles.is_empty()
+        && d.permission_sets.is_empty()
+        && d.app_policies.is_empty()
+        && d.connected_apps.is_empty()
+        && d.external_client_apps.is_empty()
+        && settings_empty
+        && d.user.is_none()
+    {
+        ctx.warning(
+            &[],
+            "the spec asks for nothing: no user, profiles, permission sets, apps or settings",
+            Some(
+                "start from a template: add `template = \"zendesk\"` (see `sfprov templates`)"
+                    .into(),
+            ),
+        );
+    }
     (desired, ctx.diags)
 }
 
