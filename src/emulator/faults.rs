@@ -152,6 +152,7 @@ impl Faults {
 /// Reads `--faults FILE`: a JSON array of rules.
 pub fn from_file(path: &Path) -> Result<Vec<FaultRule>, EmulatorError> {
     let text = std::fs::read_to_string(path).map_err(|source| EmulatorError::Read {
+        what: "--faults",
         path: path.to_path_buf(),
         source,
     })?;

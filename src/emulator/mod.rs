@@ -69,8 +69,10 @@ pub enum EmulatorError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot read emulator file {}", path.display())]
+    #[error("cannot read the emulator's {what} file {}", path.display())]
     Read {
+        /// `--seed`, `--faults` or `state`.
+        what: &'static str,
         path: PathBuf,
         #[source]
         source: std::io::Error,

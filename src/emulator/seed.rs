@@ -202,6 +202,7 @@ impl Seed {
     /// A seed from a JSON file.
     pub fn from_file(path: &Path) -> Result<Seed, EmulatorError> {
         let text = std::fs::read_to_string(path).map_err(|source| EmulatorError::Read {
+            what: "--seed",
             path: path.to_path_buf(),
             source,
         })?;

@@ -127,6 +127,7 @@ impl Shared {
                 let path = dir.join(STATE_FILE);
                 let text =
                     std::fs::read_to_string(&path).map_err(|source| EmulatorError::Read {
+                        what: "state",
                         path: path.clone(),
                         source,
                     })?;
