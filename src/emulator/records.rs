@@ -50,6 +50,33 @@ fn seats_free(st: &OrgState, license: &str, except_user: Option<&str>) -> bool {
 }
 
 /// Creates a record after Salesforce's checks; returns its id.
+/// The row of `object` whose two id fields hold these values (the pair a
+/// junction object such as PermissionSetAssignment keeps unique).
+fn row_with<'s>(
+    st: &'s OrgState,
+    object: &str,
+    a: (&str, &str),
+    b: (&str, &str),
+) -> Option<&'s Record> {
+    st.rows(object).iter().find(|r| {
+        super::ids::same(str_field(r, a.0), a.1) && super::ids::same(str_field(r, b.0), b.1)
+    })
+}
+
+/// Salesforce's DUPLICATE_VALUE for a record that repeats `existing`;
+/// `field` names the unique field, or `None` for a unique pair (`<unknown>`).
+fn duplicate(field: Option<&str>, existing: &Record) -> RestError {
+    err(
+        "DUPLICATE_VALUE",
+        format!(
+            "duplicate value found: {} duplicates value on record with id: {}",
+            field.unwrap_or("<unknown>"),
+            id_of(existing)
+        ),
+        &field.map_or(Vec::new(), |f| vec![f]),
+    )
+}
+
 pub fn create(
     st: &mut OrgState,
     sobject: &str,
@@ -105,10 +132,14 @@ pub fn create(
         "PermissionSetAssignment" => {
             let user = str_field(&r, "AssigneeId").to_string();
             let ps = str_field(&r, "PermissionSetId").to_string();
-            if st.rows("PermissionSetAssignment").iter().any(|a| {
-                super::ids::same(str_field(a, "AssigneeId"), &user)
-                    && super::ids::same(str_field(a, "PermissionSetId"), &ps)
-            }) {
+            if row_with(
+                st,
+                "PermissionSetAssignment",
+                ("AssigneeId", &user),
+                ("PermissionSetId", &ps),
+            )
+            .is_some()
+            {
                 return Err(err(
                     "DUPLICATE_VALUE",
                     format!(
@@ -124,18 +155,13 @@ pub fn create(
         "PermissionSetLicenseAssign" => {
             let user = str_field(&r, "AssigneeId").to_string();
             let psl = str_field(&r, "PermissionSetLicenseId").to_string();
-            if let Some(dup) = st.rows("PermissionSetLicenseAssign").iter().find(|a| {
-                super::ids::same(str_field(a, "AssigneeId"), &user)
-                    && super::ids::same(str_field(a, "PermissionSetLicenseId"), &psl)
-            }) {
-                return Err(err(
-                    "DUPLICATE_VALUE",
-                    format!(
-                        "duplicate value found: <unknown> duplicates value on record with id: {}",
-                        id_of(dup)
-                    ),
-                    &[],
-                ));
+            if let Some(dup) = row_with(
+                st,
+                "PermissionSetLicenseAssign",
+                ("AssigneeId", &user),
+                ("PermissionSetLicenseId", &psl),
+            ) {
+                return Err(duplicate(None, dup));
             }
             let (total, used) = {
                 let l = st.get("PermissionSetLicense", &psl);
@@ -164,15 +190,8 @@ pub fn create(
                     &["Name"],
                 ));
             }
-            if st.find_by("PushTopic", "Name", &name).is_some() {
-                return Err(err(
-                    "DUPLICATE_VALUE",
-                    format!(
-                        "duplicate value found: Name duplicates value on record with id: {}",
-                        id_of(st.find_by("PushTopic", "Name", &name).expect("just found"))
-                    ),
-                    &["Name"],
-                ));
+            if let Some(dup) = st.find_by("PushTopic", "Name", &name) {
+                return Err(duplicate(Some("Name"), dup));
             }
             if st.rows("PushTopic").len() >= st.seed.push_topics.limit {
                 return Err(err(
@@ -190,14 +209,8 @@ pub fn create(
         }
         "Profile" => {
             let name = str_field(&r, "Name").to_string();
-            if st.find_by("Profile", "Name", &name).is_some() {
-                return Err(err(
-                    "DUPLICATE_VALUE",
-                    format!(
-                        "duplicate value found: Name duplicates value on record with id: {name}"
-                    ),
-                    &["Name"],
-                ));
+            if let Some(dup) = st.find_by("Profile", "Name", &name) {
+                return Err(duplicate(Some("Name"), dup));
             }
             let license = st
                 .get("UserLicense", str_field(&r, "UserLicenseId"))
@@ -263,18 +276,13 @@ pub fn create(
                     &["SetupEntityId"],
                 ));
             };
-            if let Some(dup) = st.rows("SetupEntityAccess").iter().find(|a| {
-                super::ids::same(str_field(a, "ParentId"), &parent)
-                    && super::ids::same(str_field(a, "SetupEntityId"), &entity)
-            }) {
-                return Err(err(
-                    "DUPLICATE_VALUE",
-                    format!(
-                        "duplicate value found: <unknown> duplicates value on record with id: {}",
-                        id_of(dup)
-                    ),
-                    &[],
-                ));
+            if let Some(dup) = row_with(
+                st,
+                "SetupEntityAccess",
+                ("ParentId", &parent),
+                ("SetupEntityId", &entity),
+            ) {
+                return Err(duplicate(None, dup));
             }
             r.insert("SetupEntityType".into(), json!(entity_type));
             Ok(st.insert("SetupEntityAccess", r))
