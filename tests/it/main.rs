@@ -6,3 +6,4 @@ mod corpus;
 mod emulator;
 mod golden;
 mod org;
+mod regression;
