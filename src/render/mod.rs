@@ -2,6 +2,8 @@
 //! reports. Owns: wording and layout of what users read on a terminal.
 //! Does not: decide anything; it reads values and returns text.
 
+pub mod diff;
+
 use std::fmt::Write as _;
 
 use crate::diag::{Diagnostic, Severity};
