@@ -183,11 +183,7 @@ fn fault(f: &Node) -> ApiError {
             (code, message)
         }
     };
-    ApiError {
-        code: ApiErrorCode::parse(&code),
-        message,
-        fields: Vec::new(),
-    }
+    ApiError::from_server(&code, &message, Vec::new())
 }
 
 /// Parses XML into a tree of local names; checks Envelope/Body namespaces.
