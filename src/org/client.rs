@@ -343,12 +343,20 @@ impl Org {
                         let mut rng = self.rng.lock().expect("rng lock");
                         self.retry.delay(retry, &mut rng)
                     };
-                    if let OrgError::Timeout { .. } = err {
+                    if let OrgError::Timeout {
+                        host,
+                        timeout,
+                        connect,
+                        ..
+                    } = &err
+                    {
                         log::warn!(
-                            "{err}; retrying in {} (retry {} of at most {})",
+                            "{} on org `{}`: {}; trying again in {} (gives up after {} attempts without an answer)",
+                            call.operation,
+                            self.label,
+                            super::error::stalled(host, timeout, connect),
                             seconds(&delay),
-                            retry + 1,
-                            self.retry.max_attempts - 1
+                            self.retry.max_timeouts
                         );
                     } else {
                         log::debug!(

@@ -178,7 +178,9 @@ impl std::fmt::Display for JobKind {
     }
 }
 
-fn stalled(host: &str, timeout: &Duration, connect: &bool) -> String {
+/// `no answer from HOST within 60 s (the request timeout)`, or the connect
+/// variant.
+pub(crate) fn stalled(host: &str, timeout: &Duration, connect: &bool) -> String {
     let t = crate::org::target::seconds(timeout);
     if *connect {
         format!("{host} did not accept a connection within {t} (the connect timeout)")

@@ -100,6 +100,20 @@ pub enum TransportError {
     Failed(String),
 }
 
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::Timeout { connect: true } => {
+                f.write_str("no connection (connect timeout)")
+            }
+            TransportError::Timeout { connect: false } => {
+                f.write_str("no answer (request timeout)")
+            }
+            TransportError::Failed(reason) => write!(f, "failed: {reason}"),
+        }
+    }
+}
+
 /// Sends requests, each with the same timeouts.
 #[derive(Clone)]
 pub struct Transport {
@@ -167,7 +181,7 @@ impl Transport {
             Err(e) => {
                 let err = transport_error(&e);
                 log::debug!(
-                    "{} {} -> {:?} after {} ms",
+                    "{} {} -> {} after {} ms",
                     req.method,
                     log_url(&req.url),
                     err,
@@ -182,7 +196,7 @@ impl Transport {
         if let Err(e) = read {
             let err = io_error(&e);
             log::debug!(
-                "{} {} -> {status}, body lost: {err:?}",
+                "{} {} -> {status}, body lost: {err}",
                 req.method,
                 log_url(&req.url)
             );

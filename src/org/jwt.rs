@@ -135,7 +135,16 @@ impl JwtLogin {
                 Ok(resp) if resp.status >= 500 && attempt < retries => {}
                 Ok(resp) => return Err(self.refused(resp.status, &resp.body)),
                 Err(TransportError::Timeout { connect }) if attempt < retries => {
-                    log::warn!("{}; retrying", timeout(connect, spent));
+                    log::warn!(
+                        "JWT bearer login for `{}`: {}; trying again (gives up after {} attempts)",
+                        self.target.username,
+                        super::error::stalled(
+                            &super::http::host_of(&self.target.token_host),
+                            &transport.limit(connect),
+                            &connect
+                        ),
+                        retries + 1
+                    );
                 }
                 Err(_) if attempt < retries => {}
                 Err(TransportError::Timeout { connect }) => return Err(timeout(connect, spent)),

@@ -10,7 +10,7 @@ use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::{NsReader, Writer};
 
-use super::api_error::{ApiError, ApiErrorCode};
+use super::api_error::ApiError;
 use crate::secret::Secret;
 
 pub const ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";

@@ -309,7 +309,10 @@ fn issue_07_a_soap_fault_echoing_the_token_is_redacted() {
         for form in token_forms() {
             assert!(!shown.contains(&form), "token shown: {shown}");
         }
-        assert!(!shown.contains('\x1b') && !shown.contains('\r'), "{shown:?}");
+        assert!(
+            !shown.contains('\x1b') && !shown.contains('\r'),
+            "{shown:?}"
+        );
         assert!(
             !shown.lines().any(|l| l.starts_with("error: forged")),
             "{shown}"
@@ -320,7 +323,8 @@ fn issue_07_a_soap_fault_echoing_the_token_is_redacted() {
 
 #[test]
 fn issue_07_server_text_cannot_inject_escapes_or_forged_lines() {
-    let body = "\x1b[31mred\x07\x1b]0;title\x07\rerror: forged\nhint: run `rm -rf ~`\u{202e}\u{9b}2J";
+    let body =
+        "\x1b[31mred\x07\x1b]0;title\x07\rerror: forged\nhint: run `rm -rf ~`\u{202e}\u{9b}2J";
     let server = hostile(move |_, _, _| response("400 Bad Request", "", "text/plain", body));
     for (mode, r) in run_modes(&server.url) {
         assert_eq!(r.code, 1, "{mode}");
@@ -367,7 +371,11 @@ fn issue_07_org_values_from_the_server_are_escaped() {
     for (mode, r) in run_modes(&server.url) {
         assert_eq!(r.code, 0, "{mode}: {}", r.stderr);
         assert_no_token(&mode, &r);
-        assert!(!r.stdout.contains('\x1b') && !r.stdout.contains('\x07'), "{mode}: {:?}", r.stdout);
+        assert!(
+            !r.stdout.contains('\x1b') && !r.stdout.contains('\x07'),
+            "{mode}: {:?}",
+            r.stdout
+        );
         assert!(
             !r.stdout.lines().any(|l| l.starts_with("error: forged")),
             "{mode}: {}",
@@ -399,7 +407,10 @@ fn issue_07_a_server_that_never_answers_times_out_naming_host_and_hint() {
         .find(|l| l.starts_with("error: "))
         .unwrap_or_else(|| panic!("no error line: {}", r.stderr));
     assert!(error.contains("127.0.0.1"), "names the host: {error}");
-    assert!(error.contains("list API versions"), "names the call: {error}");
+    assert!(
+        error.contains("list API versions"),
+        "names the call: {error}"
+    );
     assert!(error.contains("1 s"), "names the timeout: {error}");
     let hint = r
         .stderr
@@ -424,7 +435,9 @@ fn issue_07_a_server_that_never_answers_times_out_naming_host_and_hint() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     if server.connections.load(Ordering::SeqCst) > 1 {
         assert!(
-            r.stderr.lines().any(|l| l.starts_with("warning: ") && l.contains("retrying")),
+            r.stderr
+                .lines()
+                .any(|l| l.starts_with("warning: ") && l.contains("trying again")),
             "{}",
             r.stderr
         );
