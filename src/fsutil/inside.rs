@@ -55,7 +55,10 @@ pub fn path_inside(root: &Path, rel: &str) -> Result<PathBuf, WriteError> {
             Component::ParentDir | Component::CurDir => {
                 return Err(refuse(
                     full,
-                    format!("`{rel}` leaves the output directory `{}`{bug}", root.display()),
+                    format!(
+                        "`{rel}` leaves the output directory `{}`{bug}",
+                        root.display()
+                    ),
                 ));
             }
             Component::RootDir | Component::Prefix(_) => {
@@ -117,8 +120,11 @@ mod tests {
     #[test]
     fn plain_relative_paths_pass() {
         let dir = tempfile::tempdir().unwrap();
-        let p = path_inside(dir.path(), "force-app/main/default/profiles/A%28b%29.profile-meta.xml")
-            .unwrap();
+        let p = path_inside(
+            dir.path(),
+            "force-app/main/default/profiles/A%28b%29.profile-meta.xml",
+        )
+        .unwrap();
         assert!(p.starts_with(dir.path()));
     }
 
@@ -140,8 +146,10 @@ mod tests {
     #[test]
     fn control_characters_and_long_names_are_refused() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(cause(path_inside(dir.path(), "p/a\nb.profile").unwrap_err())
-            .contains("control character \\u{a}"));
+        assert!(
+            cause(path_inside(dir.path(), "p/a\nb.profile").unwrap_err())
+                .contains("control character \\u{a}")
+        );
         assert!(cause(path_inside(dir.path(), "p/a\0b").unwrap_err()).contains("control"));
         let long = format!("p/{}.profile", "x".repeat(250));
         assert!(cause(path_inside(dir.path(), &long).unwrap_err()).contains("at most 255 bytes"));

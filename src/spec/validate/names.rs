@@ -51,7 +51,12 @@ pub fn names(ctx: &mut Ctx<'_>, spec: &SpecFile) {
     // already have an error (`is_api_name`); add only what it does not check.
     for name in spec.external_client_app.keys() {
         if super::is_api_name(name) {
-            api_name(ctx, &EXTERNAL_CLIENT_APP, &["external_client_app", name], name);
+            api_name(
+                ctx,
+                &EXTERNAL_CLIENT_APP,
+                &["external_client_app", name],
+                name,
+            );
         }
     }
     for (name, a) in &spec.permission_sets {
@@ -244,7 +249,13 @@ mod tests {
 
     #[test]
     fn api_names_follow_salesforce() {
-        for ok in ["Acme", "Acme_Integration", "A1", "ns__Acme_App", "Zendesk__ZendeskTicketView"] {
+        for ok in [
+            "Acme",
+            "Acme_Integration",
+            "A1",
+            "ns__Acme_App",
+            "Zendesk__ZendeskTicketView",
+        ] {
             assert_eq!(api_name_problem(ok, 40), None, "{ok}");
         }
         let bad = [
@@ -298,7 +309,10 @@ mod tests {
             assert!(p.contains(want), "{name:?}: {p}");
         }
         let (p, _) = profile_name_problem(&"x".repeat(300)).unwrap();
-        assert!(p.contains("300 characters; Salesforce allows at most 255"), "{p}");
+        assert!(
+            p.contains("300 characters; Salesforce allows at most 255"),
+            "{p}"
+        );
         // Fits Salesforce, but not a file name once `.profile-meta.xml` is added.
         let (p, _) = profile_name_problem(&"x".repeat(250)).unwrap();
         assert!(p.contains("file name would be 267 bytes"), "{p}");

@@ -31,18 +31,38 @@ fn issue_07_generate_never_writes_outside_the_output_directory() {
     after.remove("a/b/c/d/e/sfprov.toml");
     assert_eq!(after, before, "nothing written anywhere");
     for (want, at) in [
-        ("`../../../../../X` is not a valid connected app API name", "sfprov.toml:1:16"),
-        ("`../x` is not a valid external client app API name", "sfprov.toml:8:"),
-        ("`../../P` is not a valid permission set API name", "sfprov.toml:14:"),
-        ("`../page` is not a valid Visualforce page API name", "sfprov.toml:20:"),
+        (
+            "`../../../../../X` is not a valid connected app API name",
+            "sfprov.toml:1:16",
+        ),
+        (
+            "`../x` is not a valid external client app API name",
+            "sfprov.toml:8:",
+        ),
+        (
+            "`../../P` is not a valid permission set API name",
+            "sfprov.toml:14:",
+        ),
+        (
+            "`../page` is not a valid Visualforce page API name",
+            "sfprov.toml:20:",
+        ),
         ("Salesforce allows at most 40", "sfprov.toml:21:"),
     ] {
         let mut lines = r.stderr.lines().skip_while(|l| !l.contains(want));
         assert!(lines.next().is_some(), "{want}\n{}", r.stderr);
         let next = lines.next().unwrap_or_default();
-        assert!(next.starts_with(&format!("  --> {at}")), "{want} at {at}:\n{}", r.stderr);
+        assert!(
+            next.starts_with(&format!("  --> {at}")),
+            "{want} at {at}:\n{}",
+            r.stderr
+        );
     }
-    assert!(r.stderr.contains("hint: API names begin with a letter"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("hint: API names begin with a letter"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("nothing was written"), "{}", r.stderr);
 }
 
@@ -78,7 +98,10 @@ fn issue_07_the_writer_refuses_paths_outside_the_output_directory() {
     {
         let elsewhere = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(elsewhere.path(), out.join("profiles")).unwrap();
-        let files = [file("permissionsets/A.permissionset"), file("profiles/B.profile")];
+        let files = [
+            file("permissionsets/A.permissionset"),
+            file("profiles/B.profile"),
+        ];
         let e = write_tree(&out, &files, Format::Mdapi, "63.0").unwrap_err();
         assert!(e.source.to_string().contains("symbolic link"), "{e:?}");
         assert!(tree(elsewhere.path()).is_empty());
@@ -114,7 +137,11 @@ fn issue_07_profile_names_that_cannot_be_files_write_nothing() {
         assert_eq!(r.code, 1, "{name:?}: {}", r.stderr);
         assert_eq!(r.stdout, "", "{name:?}");
         assert!(r.stderr.contains(want), "{name:?}: {}", r.stderr);
-        assert!(r.stderr.contains("cannot be a profile name"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("cannot be a profile name"),
+            "{}",
+            r.stderr
+        );
         assert!(r.stderr.contains("--> sfprov.toml:5:"), "{}", r.stderr);
         assert!(r.stderr.contains("nothing was written"), "{}", r.stderr);
         assert!(!dir.path().join("out").exists(), "{name:?}: wrote files");
@@ -180,7 +207,10 @@ fn issue_07_a_signal_during_fmt_leaves_no_temp_files() {
             .status();
         let status = child.wait().unwrap();
         let left = temp_files(&dir);
-        assert!(left.is_empty(), "SIGINT/TERM after {delay_ms} ms left {left:?}");
+        assert!(
+            left.is_empty(),
+            "SIGINT/TERM after {delay_ms} ms left {left:?}"
+        );
         match status.code() {
             Some(130) if signal == "INT" => stopped += 1,
             Some(143) if signal == "TERM" => stopped += 1,
@@ -200,10 +230,10 @@ fn with_umask(dir: &Path, umask: &str, args: &str) -> common::Run {
         .env_remove("SF_TARGET_ORG")
         .env("NO_COLOR", "1")
         .args([
-        "-c",
-        &format!("umask {umask}; exec \"$0\" {args}"),
-        env!("CARGO_BIN_EXE_sfprov"),
-    ]);
+            "-c",
+            &format!("umask {umask}; exec \"$0\" {args}"),
+            env!("CARGO_BIN_EXE_sfprov"),
+        ]);
     run(sh)
 }
 
@@ -213,7 +243,11 @@ fn modes(dir: &Path) -> Vec<(String, u32)> {
     tree(dir)
         .into_keys()
         .map(|p| {
-            let m = std::fs::metadata(dir.join(&p)).unwrap().permissions().mode() & 0o777;
+            let m = std::fs::metadata(dir.join(&p))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
             (p, m)
         })
         .collect()
@@ -237,16 +271,23 @@ fn issue_07_new_files_follow_the_umask() {
         }
         let r = with_umask(dir.path(), umask, "init --template zendesk --out spec.toml");
         assert_eq!(r.code, 0, "{}", r.stderr);
-        assert_eq!(modes(dir.path()).iter().find(|(p, _)| p == "spec.toml").unwrap().1, want);
+        assert_eq!(
+            modes(dir.path())
+                .iter()
+                .find(|(p, _)| p == "spec.toml")
+                .unwrap()
+                .1,
+            want
+        );
     }
     // An existing file keeps its mode when generate rewrites it.
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let r = with_umask(dir.path(), "022", "generate --template zendesk --out out");
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let ps = dir
-        .path()
-        .join("out/force-app/main/default/permissionsets/Zendesk_Integration.permissionset-meta.xml");
+    let ps = dir.path().join(
+        "out/force-app/main/default/permissionsets/Zendesk_Integration.permissionset-meta.xml",
+    );
     std::fs::write(&ps, "stale").unwrap();
     std::fs::set_permissions(&ps, std::fs::Permissions::from_mode(0o600)).unwrap();
     let r = with_umask(dir.path(), "022", "generate --template zendesk --out out");
@@ -263,30 +304,40 @@ fn issue_07_generate_check_lists_changes_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let gen = |extra: &[&str]| {
         let mut c = sfprov(dir.path());
-        c.args(["generate", "--template", "zendesk", "--out", "out"]).args(extra);
+        c.args(["generate", "--template", "zendesk", "--out", "out"])
+            .args(extra);
         run(c)
     };
     let check = gen(&["--check"]);
     assert_eq!(check.code, 1, "{}", check.stderr);
     assert!(!dir.path().join("out").exists(), "--check wrote files");
     assert!(check.stderr.contains("to create"), "{}", check.stderr);
-    assert!(check.stderr.contains("hint: run the same command without --check"));
+    assert!(check
+        .stderr
+        .contains("hint: run the same command without --check"));
     let written = gen(&[]);
     assert_eq!(written.code, 0, "{}", written.stderr);
     let would: Vec<String> = check
         .stdout
         .lines()
-        .map(|l| l.strip_prefix("would ").unwrap().replace("create ", "created "))
+        .map(|l| {
+            l.strip_prefix("would ")
+                .unwrap()
+                .replace("create ", "created ")
+        })
         .collect();
     let did: Vec<&str> = written.stdout.lines().collect();
     assert_eq!(would, did, "--check lists exactly what a run creates");
 
     let clean = gen(&["--check"]);
-    assert_eq!((clean.code, clean.stdout.as_str(), clean.stderr.as_str()), (0, "", ""));
+    assert_eq!(
+        (clean.code, clean.stdout.as_str(), clean.stderr.as_str()),
+        (0, "", "")
+    );
 
-    let ps: PathBuf = dir
-        .path()
-        .join("out/force-app/main/default/permissionsets/Zendesk_Integration.permissionset-meta.xml");
+    let ps: PathBuf = dir.path().join(
+        "out/force-app/main/default/permissionsets/Zendesk_Integration.permissionset-meta.xml",
+    );
     std::fs::write(&ps, "edited by hand").unwrap();
     let before = tree(dir.path());
     let stale = gen(&["--check"]);
@@ -295,6 +346,10 @@ fn issue_07_generate_check_lists_changes_and_writes_nothing() {
         stale.stdout,
         "would update out/force-app/main/default/permissionsets/Zendesk_Integration.permissionset-meta.xml\n"
     );
-    assert!(stale.stderr.contains("1 generated file is out of date"), "{}", stale.stderr);
+    assert!(
+        stale.stderr.contains("1 generated file is out of date"),
+        "{}",
+        stale.stderr
+    );
     assert_eq!(tree(dir.path()), before, "--check wrote files");
 }
