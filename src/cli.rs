@@ -134,6 +134,10 @@ pub struct GenerateArgs {
     /// File layout.
     #[arg(long, short, value_enum, default_value_t = FormatArg::Source)]
     pub format: FormatArg,
+    /// Write nothing; list files that would be created or updated and exit 1
+    /// if any (CI: committed files match the spec).
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -66,9 +66,18 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
     };
     match cli.command {
         Command::Templates => templates_list(&s),
-        Command::Init(a) => init(&s, a),
-        Command::Generate(a) => generate(&s, a),
-        Command::Fmt(a) => fmt(&s, a),
+        Command::Init(a) => {
+            sfprov::fsutil::remove_temp_files_on_signal();
+            init(&s, a)
+        }
+        Command::Generate(a) => {
+            sfprov::fsutil::remove_temp_files_on_signal();
+            generate(&s, a)
+        }
+        Command::Fmt(a) => {
+            sfprov::fsutil::remove_temp_files_on_signal();
+            fmt(&s, a)
+        }
         Command::Diff(a) => diff::run(&s, a),
         Command::Org(c) => org::run(&s, c),
         Command::Emulator(EmulatorCommand::Serve(a)) => emulator_serve(&s, a),
@@ -190,6 +199,17 @@ fn generate(s: &Streams, a: GenerateArgs) -> Result<Outcome, Error> {
     };
     let d = &loaded.desired;
     let files = generate::render(d, format);
+    if a.check {
+        let plan = generate::plan_tree(&a.out, &files, format, &d.api_version)?;
+        let (out, err) = generate::check::render(&plan.report, &a.out);
+        s.out(&out)?;
+        s.err(&err);
+        return Ok(if plan.report.up_to_date() {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        });
+    }
     let report = generate::write_tree(&a.out, &files, format, &d.api_version)?;
     s.out(&render::written_files(&report, &a.out, s.verbose))?;
     if !d.app_policies.is_empty() && !s.verbose {

@@ -6,6 +6,7 @@
 
 mod access;
 mod apps;
+mod names;
 
 use std::collections::BTreeMap;
 
@@ -92,6 +93,7 @@ pub fn validate(spec: &SpecFile, sources: &Sources) -> (Desired, Vec<Diagnostic>
     let mut ctx = Ctx::new(sources);
     let api_version = api_version(&mut ctx, spec.api_version.as_deref());
     let interactive_login = spec.interactive_login.unwrap_or(false);
+    names::names(&mut ctx, spec);
 
     let mut profiles = BTreeMap::new();
     for (name, p) in &spec.profiles {
