@@ -147,7 +147,14 @@ pub struct GenerateArgs {
 /// command (it never names an output; that is `-d`).
 #[derive(Debug, Args)]
 pub struct NoOrgArgs {
-    #[arg(long, short = 'o', value_name = "NAME", hide = true)]
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "NAME",
+        hide = true,
+        num_args = 0..=1,
+        default_missing_value = ""
+    )]
     pub target_org: Option<String>,
 }
 

@@ -151,11 +151,13 @@ pub fn parse_sfdx_project(name: &str, text: &str) -> Result<SfdxProject, Diagnos
     };
     let entries = match dirs.as_array() {
         Some(a) if !a.is_empty() => a,
-        _ => return Err(Diagnostic::error(format!(
+        _ => {
+            return Err(Diagnostic::error(format!(
             "`packageDirectories` in `{name}` must be a list of at least one {{ \"path\": ... }}"
         ))
-        .at(key_at("packageDirectories"))
-        .hint(PACKAGE_DIRS_HINT)),
+            .at(key_at("packageDirectories"))
+            .hint(PACKAGE_DIRS_HINT))
+        }
     };
     let chosen = entries
         .iter()

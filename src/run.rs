@@ -130,10 +130,13 @@ fn unknown_template(name: &str) -> Error {
 fn refuse_org(command: &str, a: &NoOrgArgs, output_hint: &str) -> Result<(), Error> {
     match &a.target_org {
         None => Ok(()),
-        Some(name) => Err(Box::new(Reported(format!(
-            "error: `sfprov {command}` uses no org, and `-o` is `--target-org` in every sfprov command, as in sf\nhint: {}",
-            output_hint.replace("{}", name)
-        )))),
+        Some(name) => {
+            let name = if name.is_empty() { "DIR" } else { name };
+            Err(Box::new(Reported(format!(
+                "error: `sfprov {command}` uses no org, and `-o` is `--target-org` in every sfprov command, as in sf\nhint: {}",
+                output_hint.replace("{}", name)
+            ))))
+        }
     }
 }
 
@@ -166,9 +169,14 @@ fn init(s: &Streams, a: InitArgs) -> Result<Outcome, Error> {
     }
     sfprov::fsutil::write_atomic(&path, templates::starter_spec(t).as_bytes())?;
     s.out(&format!("created {}\n", path.display()))?;
+    // Plain `sfprov generate` when it would find this file by itself.
+    let generate = if project::discover_from_cwd().spec().as_deref() == Some(path.as_path()) {
+        "sfprov generate".to_string()
+    } else {
+        format!("sfprov generate --spec {}", path.display())
+    };
     s.err(&format!(
-        "next: set [user] username and email in {}, then run `sfprov generate --spec {}`",
-        path.display(),
+        "next: set [user] username and email in {}, then run `{generate}`",
         path.display()
     ));
     Ok(Outcome::Success)
