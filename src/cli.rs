@@ -29,6 +29,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Rewrite metadata files in canonical form (what a retrieve writes).
     Fmt(FmtArgs),
+    /// Permission-level diff of two metadata files or trees (either format);
+    /// also git's external diff (the 7-argument form).
+    Diff(DiffArgs),
     /// Look at an org: `sfprov org info` shows what to check before provisioning.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -174,4 +177,20 @@ pub struct FmtArgs {
     /// Files or directories (directories: every metadata file below them).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// OLD NEW: two files or two directories (source or Metadata API format;
+    /// `/dev/null` for a side that does not exist). Git's external-diff forms
+    /// (`path old-file old-hex old-mode new-file new-hex new-mode`, plus the
+    /// rename form) are accepted as they come.
+    #[arg(required = true, num_args = 2..=9, value_name = "OLD NEW")]
+    pub paths: Vec<PathBuf>,
+    /// Print one JSON document (with `format_version`) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 2 when the sides differ, 0 when they do not, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
 }

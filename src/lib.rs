@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod diag;
+pub mod diff;
 pub mod emulator;
 pub mod fmt;
 pub mod fsutil;

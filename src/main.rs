@@ -14,6 +14,8 @@ pub enum Outcome {
     Success,
     /// 1: an error, or `fmt --check` found files to format.
     Failure,
+    /// 2: changes present (`--detailed-exitcode`), as Terraform's plan.
+    Changes,
 }
 
 fn main() -> ExitCode {
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
     match run::run(cli) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Failure) => ExitCode::from(1),
+        Ok(Outcome::Changes) => ExitCode::from(2),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{}", run::render_error(&e));

@@ -6,6 +6,7 @@ use std::io::Write;
 
 use sfprov::{fmt, generate, project, render, spec, templates};
 
+mod diff;
 mod org;
 
 use crate::cli::{
@@ -68,6 +69,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Init(a) => init(&s, a),
         Command::Generate(a) => generate(&s, a),
         Command::Fmt(a) => fmt(&s, a),
+        Command::Diff(a) => diff::run(&s, a),
         Command::Org(c) => org::run(&s, c),
         Command::Emulator(EmulatorCommand::Serve(a)) => emulator_serve(&s, a),
     }

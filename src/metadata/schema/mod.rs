@@ -96,6 +96,25 @@ pub struct MetadataType {
     /// Deploy order within one deploy is Salesforce's; this is sfprov's order of
     /// steps across deploys (settings first, then access, then apps).
     pub step: u8,
+    /// What a deploy of a file does to what the org has.
+    pub deploy: Deploy,
+    /// Access semantics: an absent boolean is `false`, an entry that grants
+    /// nothing equals no entry, and a retrieve leaves disabled user
+    /// permissions out (Profile, PermissionSet).
+    pub access_flags: bool,
+}
+
+/// What deploying a file of a type does to the component the org has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deploy {
+    /// Entries the file does not mention stay as the org has them; removing
+    /// access means deploying it `false` (Profile).
+    Overlay,
+    /// The file is the whole component: entries it lacks are removed
+    /// (PermissionSet from API 40.0, ConnectedApp, External Client Apps).
+    Replace,
+    /// Field by field: only the fields the file sets change (Settings).
+    Merge,
 }
 
 /// Every file-level type sfprov reads or writes.
@@ -107,6 +126,8 @@ pub static REGISTRY: &[MetadataType] = &[
         suffix: "settings",
         encoded_names: false,
         step: 1,
+        deploy: Deploy::Merge,
+        access_flags: false,
     },
     MetadataType {
         name: "Profile",
@@ -115,6 +136,8 @@ pub static REGISTRY: &[MetadataType] = &[
         suffix: "profile",
         encoded_names: true,
         step: 2,
+        deploy: Deploy::Overlay,
+        access_flags: true,
     },
     MetadataType {
         name: "PermissionSet",
@@ -123,6 +146,8 @@ pub static REGISTRY: &[MetadataType] = &[
         suffix: "permissionset",
         encoded_names: false,
         step: 2,
+        deploy: Deploy::Replace,
+        access_flags: true,
     },
     MetadataType {
         name: "PermissionSetGroup",
@@ -131,6 +156,8 @@ pub static REGISTRY: &[MetadataType] = &[
         suffix: "permissionsetgroup",
         encoded_names: false,
         step: 2,
+        deploy: Deploy::Replace,
+        access_flags: false,
     },
     MetadataType {
         name: "ConnectedApp",
@@ -139,6 +166,8 @@ pub static REGISTRY: &[MetadataType] = &[
         suffix: "connectedApp",
         encoded_names: false,
         step: 3,
+        deploy: Deploy::Replace,
+        access_flags: false,
     },
     MetadataType {
         name: "ExternalClientApplication",
@@ -147,6 +176,8 @@ pub static REGISTRY: &[MetadataType] = &[
         suffix: "eca",
         encoded_names: false,
         step: 3,
+        deploy: Deploy::Replace,
+        access_flags: false,
     },
     MetadataType {
         name: "ExtlClntAppOauthSettings",
@@ -155,6 +186,8 @@ pub static REGISTRY: &[MetadataType] = &[
         suffix: "ecaOauth",
         encoded_names: false,
         step: 4,
+        deploy: Deploy::Replace,
+        access_flags: false,
     },
     MetadataType {
         name: "ExtlClntAppGlobalOauthSettings",
@@ -163,6 +196,8 @@ pub static REGISTRY: &[MetadataType] = &[
         suffix: "ecaGlblOauth",
         encoded_names: false,
         step: 4,
+        deploy: Deploy::Replace,
+        access_flags: false,
     },
     MetadataType {
         name: "ExtlClntAppOauthConfigurablePolicies",
@@ -171,6 +206,8 @@ pub static REGISTRY: &[MetadataType] = &[
         suffix: "ecaOauthPlcy",
         encoded_names: false,
         step: 4,
+        deploy: Deploy::Replace,
+        access_flags: false,
     },
 ];
 
