@@ -82,7 +82,10 @@ fn bench(c: &mut Criterion) {
         })
     });
     let script = root.join("tools/lxml_semantic_diff.py");
-    let python = Command::new("python3").arg(&script).args([&old, &new]).output();
+    let python = Command::new("python3")
+        .arg(&script)
+        .args([&old, &new])
+        .output();
     match python {
         Ok(out) if out.status.success() => {
             assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "500");
@@ -97,7 +100,9 @@ fn bench(c: &mut Criterion) {
                 })
             });
         }
-        _ => eprintln!("note: python3 with lxml not available; reference case skipped (pip install lxml)"),
+        _ => eprintln!(
+            "note: python3 with lxml not available; reference case skipped (pip install lxml)"
+        ),
     }
     g.finish();
 }

@@ -158,7 +158,7 @@ pub fn plan_tree(
             return Err(fsutil::WriteError {
                 path,
                 source: std::io::Error::other(format!(
-                    "`{}` {what}; remove it or choose another --out (nothing was written)",
+                    "`{}` {what}; remove it or choose another directory with -d (nothing was written)",
                     b.display()
                 )),
             });

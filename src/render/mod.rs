@@ -38,7 +38,7 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Files `generate` created or updated, one per line (stdout: the product),
-/// as paths from the working directory (`--out` included).
+/// as paths from the working directory (the output directory included).
 pub fn written_files(r: &WriteReport, out_dir: &std::path::Path, verbose: bool) -> String {
     let show = |p: &str| {
         if out_dir == std::path::Path::new(".") {

@@ -34,6 +34,9 @@ pub fn target_options(
         },
         ConnectOptions {
             api_version: t.api_version.clone(),
+            // `--target-org local` keeps one org per project: under the
+            // project root found upward, as sf finds it (else here).
+            project_dir: sfprov::project::discover_from_cwd().root().map(Into::into),
             ..ConnectOptions::from_environment(env)?
         },
     ))

@@ -192,10 +192,10 @@ pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     out
 }
 
-/// Runs `sfprov generate --out out` in `dir` on a spec with this text.
+/// Runs `sfprov generate -d out` in `dir` on a spec with this text.
 pub fn generate_with_spec(dir: &Path, spec: &str) -> Run {
     std::fs::write(dir.join("sfprov.toml"), spec).unwrap();
     let mut c = sfprov(dir);
-    c.args(["generate", "--out", "out"]);
+    c.args(["generate", "-d", "out"]);
     run(c)
 }
