@@ -322,7 +322,9 @@ impl Ready {
 
 /// Runs `sfprov emulator serve`: starts, calls `on_ready` once listening, then
 /// serves until Ctrl-C or SIGTERM (or until `stop` receives), then shuts
-/// down gracefully: in-flight requests finish, the state is already on disk.
+/// down gracefully: in-flight requests finish, a write of the state in
+/// progress completes (no temp file is left), and the state directory's lock
+/// is released before this returns.
 pub fn serve(
     opts: ServeOptions,
     on_ready: impl FnOnce(&Ready),
