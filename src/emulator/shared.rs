@@ -101,15 +101,25 @@ impl StateLock {
             .truncate(false)
             .open(&path)
             .map_err(persist)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(EmulatorError::Busy {
-                    path: dir.to_path_buf(),
-                    pid: holder_pid(&path),
-                })
+        // A lock just released can still be held for a moment by a process
+        // forked (by another thread) before its exec closed the inherited
+        // descriptor: retry briefly before calling the directory busy.
+        let mut tries = 0;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if tries < 25 => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(EmulatorError::Busy {
+                        path: dir.to_path_buf(),
+                        pid: holder_pid(&path),
+                    })
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(persist(e)),
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(persist(e)),
         }
         file.set_len(0).map_err(persist)?;
         write!(file, "{}", std::process::id()).map_err(persist)?;
