@@ -51,9 +51,10 @@ impl Rng {
     }
 }
 
-/// Shuffles the children at every level. Entries whose order is data (IP
-/// ranges: `Key::Ordered`) and children of elements the schema does not know
-/// keep their relative order; everything else lands anywhere.
+/// Shuffles the children at every level. Entries whose order is data
+/// (`Key::Ordered`: the `ipRanges` of network access and connected apps) and
+/// children of elements the schema does not know keep their relative order;
+/// everything else (a profile's `loginIpRanges` too) lands anywhere.
 pub fn shuffle(doc: &mut Document<'_>, rng: &mut Rng) {
     let ty = schema::type_named(&doc.root.name);
     shuffle_element(&mut doc.root, ty, rng);
