@@ -4,8 +4,11 @@
 //! Does not: talk to an org. An org can know more than this catalog (features
 //! add permissions); plan and apply check against the org itself.
 
+pub mod licenses;
+mod user_fields;
 mod user_permissions;
 
+pub use user_fields::{is_locale, is_time_zone, LOCALES, TIME_ZONES};
 pub use user_permissions::USER_PERMISSIONS;
 
 /// System permissions that need others, as Salesforce enforces on deploy

@@ -221,8 +221,17 @@ fn syntax_and_type_errors_have_positions() {
     assert!(d.message.starts_with("invalid TOML"));
     assert_eq!(at(&d).0, 2);
     let d = one_error("[user]\nusername = 5\n");
-    assert!(d.message.contains("invalid"), "{d}");
-    assert_eq!(at(&d).0, 2);
+    assert_eq!(
+        d.message,
+        "`user.username` must be a string (in quotes), found an integer"
+    );
+    assert_eq!(at(&d), (2, 12));
+    // Every type error at once, and a grant may be a plain flag.
+    let e = errors("[user]\nalias = 1\nemail = 2\n[checks]\npush_topics_needed = \"3\"\n");
+    assert_eq!(e.len(), 3, "{e:#?}");
+    let l = ok("[permission_sets.Z]\nlabel = \"Z\"\nsystem.ApiEnabled = true\nsystem.ApiUserOnly = false\n");
+    let s = &l.desired.permission_sets["Z"].system;
+    assert!(s["ApiEnabled"].enabled && !s["ApiUserOnly"].enabled);
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 mod access;
 mod apps;
+mod license;
 
 use std::collections::BTreeMap;
 
@@ -132,6 +133,7 @@ pub fn validate(spec: &SpecFile, sources: &Sources) -> (Desired, Vec<Diagnostic>
         },
     };
     licenses(&mut ctx, &mut desired);
+    license::object_limits(&mut ctx, &desired);
     apps::apps(&mut ctx, spec, &mut desired);
     let d = &desired;
     let settings_empty = d.settings == Settings::default();
@@ -203,6 +205,7 @@ fn user(ctx: &mut Ctx<'_>, u: &crate::spec::file::UserSpec) -> User {
             );
         }
     }
+    license::time_zone_and_locale(ctx, u);
     if let Some(license) = &u.license {
         if !LICENSES.contains(&license.as_str()) {
             let hint = crate::catalog::suggest(license, LICENSES.iter().copied())
