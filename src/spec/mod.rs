@@ -194,12 +194,23 @@ fn read_source(
             return None;
         }
     };
-    for p in source.doc().map(shape::check).unwrap_or_default() {
-        let mut d = Diagnostic::error(p.message).at(Some(source.location_of(p.offset)));
-        if let Some(h) = p.hint {
-            d = d.hint(h);
+    let problems = source.doc().map(shape::check).unwrap_or_default();
+    let template = source
+        .doc()
+        .and_then(|d| d.get("template"))
+        .and_then(|t| t.as_str())
+        .map(str::to_string);
+    if !problems.is_empty() {
+        for p in problems {
+            let mut d = Diagnostic::error(p.message).at(Some(source.location_of(p.offset)));
+            if let Some(h) = p.hint {
+                d = d.hint(h);
+            }
+            diags.push(d);
         }
-        diags.push(d);
+        // Nothing will be merged: the spec is refused once all sources are read.
+        sources.files.push(source);
+        return Some((toml::Table::new(), template));
     }
     let table: toml::Table = match toml::from_str(text) {
         Ok(t) => t,
@@ -209,10 +220,6 @@ fn read_source(
             return None;
         }
     };
-    let template = table
-        .get("template")
-        .and_then(|t| t.as_str())
-        .map(str::to_string);
     sources.files.push(source);
     Some((table, template))
 }

@@ -156,7 +156,10 @@ fn walk_table(
             Table(keys) | FlagOr(keys, _) => match keys.iter().find(|(k, _)| *k == key) {
                 Some((_, s)) => Some(s),
                 None => {
-                    out.push(unknown_key(path, key, keys, key_at));
+                    // Only the first problems are shown; the rest are counted,
+                    // so they need no "did you mean".
+                    let suggest = out.len() < super::MAX_SHOWN;
+                    out.push(unknown_key(path, key, keys, key_at, suggest));
                     None
                 }
             },
@@ -240,7 +243,9 @@ fn wrong_type(path: &[String], shape: &Shape, item: &Item, at: usize) -> Problem
     };
     let hint = match (shape, item) {
         (Str, Item::Value(v)) => quote_hint(path, v),
-        (Bool, Item::Value(Value::String(s))) if matches!(s.value().as_str(), "true" | "false") => {
+        (Bool | FlagOr(..), Item::Value(Value::String(s)))
+            if matches!(s.value().as_str(), "true" | "false") =>
+        {
             Some(format!(
                 "write it without quotes: `{} = {}`",
                 path.last().map_or("", String::as_str),
@@ -310,10 +315,16 @@ fn found_value(v: &Value) -> &'static str {
     }
 }
 
-fn unknown_key(path: &[String], key: &str, keys: &[(&str, Shape)], at: usize) -> Problem {
-    let hint = catalog::suggest(key, keys.iter().map(|(k, _)| *k))
-        .first()
-        .map(|s| format!("did you mean `{s}`?"));
+fn unknown_key(
+    path: &[String],
+    key: &str,
+    keys: &[(&str, Shape)],
+    at: usize,
+    suggest: bool,
+) -> Problem {
+    let hint = suggest
+        .then(|| catalog::suggest(key, keys.iter().map(|(k, _)| *k)))
+        .and_then(|s| s.first().map(|s| format!("did you mean `{s}`?")));
     Problem {
         message: format!(
             "unknown key `{key}`{}",

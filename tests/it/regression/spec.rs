@@ -112,11 +112,7 @@ fn issue_07_time_zone_and_locale_are_salesforce_values() {
         "{e}"
     );
     assert!(e.contains("hint: did you mean `en_US`?"), "{e}");
-    assert_eq!(
-        locations(e),
-        ["sfprov.toml:3:13", "sfprov.toml:4:10"],
-        "{e}"
-    );
+    assert_eq!(locations(e), ["sfprov.toml:3:1", "sfprov.toml:4:1"], "{e}");
     let r = generate_with_spec(
         dir.path(),
         "template = \"zendesk\"\n[user]\ntime_zone = \"Europe/Berlin\"\nlocale = \"de_DE\"\n",
