@@ -187,7 +187,7 @@ fn check_holder(ctx: &mut Ctx<'_>, h: &Holder<'_>) {
             ));
         }
         hints.push(format!(
-            "or use the Salesforce license (`license = \"Salesforce\"`), or drop the grant on `{object}`"
+            "use the Salesforce license (`license = \"Salesforce\"`) or drop the grant on `{object}`"
         ));
         report(ctx, h, object, message, hints);
     }
@@ -196,38 +196,60 @@ fn check_holder(ctx: &mut Ctx<'_>, h: &Holder<'_>) {
 /// Puts the error where the user can fix it: at the grant, or, when the grant
 /// comes from a template and the license from the user's file, at the license
 /// with the grant's place in a hint.
-fn report(
+fn report(ctx: &mut Ctx<'_>, h: &Holder<'_>, object: &str, message: String, hints: Vec<String>) {
+    let grant_path = grant_path(h, object);
+    let grant: Vec<&str> = grant_path.iter().map(String::as_str).collect();
+    let holder = crate::spec::shape::dotted(&[h.table.to_string(), h.name.to_string()]);
+    let override_hint = format!(
+        "override it in your spec, e.g. `[{holder}] objects.{object} = {{ access = \"none\" }}`"
+    );
+    error_at_cause(ctx, &grant, &h.license_path, message, hints, &override_hint);
+}
+
+/// Reports an error about the key at `at`, which `cause` (another key) makes
+/// wrong. Errors caused by the user's spec point at the user's line: when `at`
+/// is in a built-in template and `cause` in the user's file, the error is put
+/// at `cause` and a hint says where the template line is, how to print the
+/// template, and `override_hint`. Otherwise it is put at `at`, with a hint
+/// naming where `cause` is.
+pub(super) fn error_at_cause(
     ctx: &mut Ctx<'_>,
-    h: &Holder<'_>,
-    object: &str,
+    at: &[&str],
+    cause: &[&str],
     message: String,
     mut hints: Vec<String>,
+    override_hint: &str,
 ) {
-    let grant_path = grant_path(h, object);
-    let grant_at = ctx.sources.locate(&grant_path);
-    let license_path: Vec<String> = h.license_path.iter().map(|s| s.to_string()).collect();
-    let license_at = ctx.sources.locate(&license_path);
-    let in_template =
-        |l: &Option<Location>| l.as_ref().is_some_and(|l| l.file.starts_with("template "));
-    let at = if in_template(&grant_at) && !in_template(&license_at) && license_at.is_some() {
-        if let Some(g) = &grant_at {
-            let t = g.file.trim_start_matches("template ");
+    let owned = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let at_loc = ctx.sources.locate(&owned(at));
+    let cause_loc = ctx.sources.locate(&owned(cause));
+    let template = |l: &Option<Location>| {
+        l.as_ref()
+            .and_then(|l| l.file.strip_prefix("template "))
+            .map(str::to_string)
+    };
+    let location = match (template(&at_loc), &at_loc, &cause_loc) {
+        (Some(t), Some(a), Some(c)) if template(&cause_loc).is_none() => {
             hints.insert(
                 0,
                 format!(
-                    "the grant is at {g}, in the built-in template `{t}` (`sfprov templates show {t}` prints it); override it in your spec, e.g. `[{}.\"{}\"] objects.{object} = {{ access = \"none\" }}`",
-                    h.table, h.name
+                    "`{}` is set at {a}, in the built-in template `{t}` (`sfprov templates show {t}` prints it); {override_hint}",
+                    crate::spec::shape::dotted(&owned(at))
                 ),
             );
+            Some(c.clone())
         }
-        license_at
-    } else {
-        if let Some(l) = &license_at {
-            hints.push(format!("the license is set at {l}"));
+        _ => {
+            if let Some(c) = &cause_loc {
+                hints.push(format!(
+                    "`{}` is set at {c}",
+                    crate::spec::shape::dotted(&owned(cause))
+                ));
+            }
+            at_loc
         }
-        grant_at
     };
-    let mut d = Diagnostic::error(message).at(at);
+    let mut d = Diagnostic::error(message).at(location);
     for hint in hints {
         d = d.hint(hint);
     }

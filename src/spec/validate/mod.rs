@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use crate::diag::Diagnostic;
 use crate::spec::desired::{Checks, Desired, Grant, Settings, User, Why};
 use crate::spec::file::{Setting, SpecFile};
+use crate::spec::shape;
 use crate::spec::source::Sources;
 
 pub use access::is_api_name;
@@ -257,10 +258,14 @@ fn licenses(ctx: &mut Ctx<'_>, d: &mut Desired) {
             (None, Some(l)) => p.license = Some(l.clone()),
             (Some(pl), Some(ul)) if pl != ul => {
                 let name = profile.as_deref().unwrap_or_default();
-                ctx.error(
+                let holder = shape::dotted(&["profiles".to_string(), name.to_string()]);
+                license::error_at_cause(
+                    ctx,
                     &["profiles", name, "license"],
+                    &["user", "license"],
                     format!("profile `{name}` has license `{pl}` but the user's license is `{ul}`"),
-                    Some("a user's license comes from its profile: make them the same".into()),
+                    vec!["a user's license comes from its profile: make them the same".into()],
+                    &format!("override it in your spec: `[{holder}] license = \"{ul}\"`"),
                 );
             }
             _ => {}
