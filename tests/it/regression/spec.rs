@@ -57,7 +57,10 @@ objects.Case = { access = \"read\", why = \"w\" }
     assert!(e.contains("cannot carry Read on `Case`"), "{e}");
     assert!(e.contains("Company Community for Force.com"), "{e}");
     assert!(e.contains("use the Salesforce license"), "{e}");
-    assert!(e.contains("`user.license` is set at sfprov.toml:3:1"), "{e}");
+    assert!(
+        e.contains("`user.license` is set at sfprov.toml:3:1"),
+        "{e}"
+    );
     // Account is fine with the Platform license.
     assert!(!e.contains("on `Account`"), "{e}");
     assert!(e.contains("the spec has 4 errors"), "{e}");
