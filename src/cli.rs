@@ -21,8 +21,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List the built-in integration templates.
-    Templates,
+    /// List the built-in integration templates (`templates show NAME` prints one).
+    Templates(TemplatesArgs),
     /// Write a starter sfprov.toml from a template.
     Init(InitArgs),
     /// Write the integration's metadata (profiles, permission sets, apps, settings).
@@ -38,6 +38,21 @@ pub enum Command {
     /// The local org emulator (Salesforce's OAuth, Metadata API and REST on loopback).
     #[command(subcommand)]
     Emulator(EmulatorCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct TemplatesArgs {
+    #[command(subcommand)]
+    pub command: Option<TemplatesCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// Print a built-in template's TOML (what `template = "NAME"` starts from).
+    Show {
+        /// The template (see `sfprov templates`).
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

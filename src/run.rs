@@ -11,6 +11,7 @@ mod org;
 
 use crate::cli::{
     Cli, Command, EmulatorCommand, FmtArgs, FormatArg, GenerateArgs, InitArgs, NoOrgArgs, ServeArgs,
+    TemplatesCommand,
 };
 use crate::Outcome;
 
@@ -65,7 +66,10 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         quiet: cli.quiet,
     };
     match cli.command {
-        Command::Templates => templates_list(&s),
+        Command::Templates(a) => match a.command {
+            None => templates_list(&s),
+            Some(TemplatesCommand::Show { name }) => templates_show(&s, &name),
+        },
         Command::Init(a) => {
             sfprov::fsutil::remove_temp_files_on_signal();
             init(&s, a)
@@ -121,6 +125,13 @@ fn templates_list(s: &Streams) -> Result<Outcome, Error> {
     }
     s.out(&text)?;
     s.err("start from one with: sfprov init --template NAME");
+    Ok(Outcome::Success)
+}
+
+/// `sfprov templates show NAME`: the embedded TOML, as is, on stdout.
+fn templates_show(s: &Streams, name: &str) -> Result<Outcome, Error> {
+    let t = templates::get(name).ok_or_else(|| unknown_template(name))?;
+    s.out(t.text)?;
     Ok(Outcome::Success)
 }
 
@@ -247,15 +258,28 @@ fn load_spec(
         }
     };
     match loaded {
-        Ok(l) => {
-            s.err(&render::diagnostics(&l.diagnostics, s.verbose));
+        Ok(mut l) => {
+            let mut shown = std::mem::take(&mut l.diagnostics);
+            let more = spec::truncate(&mut shown);
+            s.err(&render::diagnostics(&shown, s.verbose));
+            for line in more {
+                s.err(&line);
+            }
+            l.diagnostics = shown;
             Ok(l)
         }
         Err(spec::SpecError::Invalid(d)) => {
             let errors = d.errors().count();
-            let mut text = render::diagnostics(&d.0, s.verbose);
+            let mut shown = d.0;
+            let more = spec::truncate(&mut shown);
+            let mut text = render::diagnostics(&shown, s.verbose);
+            for line in more {
+                text.push_str(&line);
+                text.push('\n');
+            }
             text.push_str(&format!(
-                "error: the spec has {errors} error{}; nothing was written",
+                "error: the spec has {} error{}; nothing was written",
+                spec::thousands(errors),
                 if errors == 1 { "" } else { "s" }
             ));
             Err(Box::new(Reported(text)))

@@ -6,6 +6,7 @@
 
 mod access;
 mod apps;
+mod license;
 mod names;
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use crate::diag::Diagnostic;
 use crate::spec::desired::{Checks, Desired, Grant, Settings, User, Why};
 use crate::spec::file::{Setting, SpecFile};
+use crate::spec::shape;
 use crate::spec::source::Sources;
 
 pub use access::is_api_name;
@@ -134,6 +136,7 @@ pub fn validate(spec: &SpecFile, sources: &Sources) -> (Desired, Vec<Diagnostic>
         },
     };
     licenses(&mut ctx, &mut desired);
+    license::object_limits(&mut ctx, &desired);
     apps::apps(&mut ctx, spec, &mut desired);
     let d = &desired;
     let settings_empty = d.settings == Settings::default();
@@ -205,6 +208,7 @@ fn user(ctx: &mut Ctx<'_>, u: &crate::spec::file::UserSpec) -> User {
             );
         }
     }
+    license::time_zone_and_locale(ctx, u);
     if let Some(license) = &u.license {
         if !LICENSES.contains(&license.as_str()) {
             let hint = crate::catalog::suggest(license, LICENSES.iter().copied())
@@ -256,10 +260,14 @@ fn licenses(ctx: &mut Ctx<'_>, d: &mut Desired) {
             (None, Some(l)) => p.license = Some(l.clone()),
             (Some(pl), Some(ul)) if pl != ul => {
                 let name = profile.as_deref().unwrap_or_default();
-                ctx.error(
+                let holder = shape::dotted(&["profiles".to_string(), name.to_string()]);
+                license::error_at_cause(
+                    ctx,
                     &["profiles", name, "license"],
+                    &["user", "license"],
                     format!("profile `{name}` has license `{pl}` but the user's license is `{ul}`"),
-                    Some("a user's license comes from its profile: make them the same".into()),
+                    vec!["a user's license comes from its profile: make them the same".into()],
+                    &format!("override it in your spec: `[{holder}] license = \"{ul}\"`"),
                 );
             }
             _ => {}
