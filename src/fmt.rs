@@ -177,7 +177,7 @@ fn one(path: &Path, check: bool) -> Status {
 /// FIFO would block forever, `/dev/zero` never ends) is refused before it is
 /// opened, checked again on the open file (it may have been swapped), and read
 /// through a bounded reader (it may grow).
-fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
     let limit = MAX_DOCUMENT_BYTES as u64;
     let check = |meta: &std::fs::Metadata| -> Result<(), String> {
         if !meta.is_file() {

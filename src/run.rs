@@ -10,8 +10,8 @@ mod diff;
 mod org;
 
 use crate::cli::{
-    Cli, Command, EmulatorCommand, FmtArgs, FormatArg, GenerateArgs, InitArgs, NoOrgArgs, ServeArgs,
-    TemplatesCommand,
+    Cli, Command, EmulatorCommand, FmtArgs, FormatArg, GenerateArgs, InitArgs, NoOrgArgs,
+    ServeArgs, TemplatesCommand,
 };
 use crate::Outcome;
 

@@ -74,7 +74,7 @@ impl Limit {
 
 /// `104857600` -> `100 MiB`; `1000` -> `1,000 bytes`.
 pub(crate) fn bytes(n: usize) -> String {
-    if n >= 1 << 20 && n % (1 << 20) == 0 {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{} MiB", n >> 20)
     } else {
         format!("{} bytes", group(n))
@@ -82,11 +82,11 @@ pub(crate) fn bytes(n: usize) -> String {
 }
 
 /// `4000000` -> `4,000,000`.
-fn group(n: usize) -> String {
+pub fn group(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -148,15 +148,7 @@ pub fn truncate(diags: &mut Vec<Diagnostic>) -> Vec<String> {
 
 /// `39900` -> `39,900`.
 pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::metadata::limits::group(n)
 }
 
 /// A diagnostic located in a built-in template says how to read it.
