@@ -14,7 +14,8 @@
 mod entry;
 pub mod tree;
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -391,32 +392,40 @@ fn diff_ordered(
 }
 
 /// Repeated entries matched by their key fields.
-fn diff_keyed(
+fn diff_keyed<'e, 'a>(
     rules: &Rules,
     section: &str,
     ty: Option<&'static TypeSchema>,
     keys: &'static [&'static str],
-    old: &[&Element<'_>],
-    new: &[&Element<'_>],
+    old: &[&'e Element<'a>],
+    new: &[&'e Element<'a>],
     out: &mut Vec<Change>,
 ) {
-    let key_of = |e: &Element<'_>| -> String {
+    // One key field (nearly every entry): borrowed, no allocation.
+    let key_of = |e: &'e Element<'a>| -> Cow<'e, str> {
+        if let [k] = keys {
+            return Cow::Borrowed(e.child_text(k).unwrap_or(""));
+        }
         let parts: Vec<&str> = keys
             .iter()
             .map(|k| e.child_text(k).unwrap_or(""))
             .filter(|s| !s.is_empty())
             .collect();
-        parts.join(" / ")
+        Cow::Owned(parts.join(" / "))
     };
-    let mut old_by_key: HashMap<String, &Element<'_>> = HashMap::with_capacity(old.len());
+    let mut old_by_key: HashMap<Cow<'e, str>, &'e Element<'a>> = HashMap::with_capacity(old.len());
     for e in old {
         old_by_key.insert(key_of(e), e);
     }
-    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut seen: HashSet<Cow<'e, str>> = HashSet::with_capacity(new.len());
     let mut pending: Vec<Change> = Vec::new();
     for e in new {
         let key = key_of(e);
         if !seen.insert(key.clone()) {
+            continue;
+        }
+        // Identical entries (most of them) need no closer look.
+        if old_by_key.get(&key).is_some_and(|o| *o == *e) {
             continue;
         }
         let after = FieldValues::of(e, keys, ty, rules.access);
@@ -443,7 +452,7 @@ fn diff_keyed(
         };
         pending.push(Change {
             section: section.to_string(),
-            key,
+            key: key.into_owned(),
             action,
             fields,
             destructive: false,
@@ -469,7 +478,7 @@ fn diff_keyed(
             seen.insert(key.clone());
             pending.push(Change {
                 section: section.to_string(),
-                key,
+                key: key.into_owned(),
                 action: Action::Remove,
                 fields: before.all_before(),
                 destructive,
