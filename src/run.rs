@@ -8,6 +8,7 @@ use sfprov::{fmt, generate, render, spec, templates};
 
 mod diff;
 mod org;
+mod plan;
 
 use crate::cli::{
     Cli, Command, EmulatorCommand, FmtArgs, FormatArg, GenerateArgs, InitArgs, ServeArgs,
@@ -70,6 +71,8 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Generate(a) => generate(&s, a),
         Command::Fmt(a) => fmt(&s, a),
         Command::Diff(a) => diff::run(&s, a),
+        Command::Plan(a) => plan::run(&s, a),
+        Command::Show(a) => plan::show(&s, a),
         Command::Org(c) => org::run(&s, c),
         Command::Emulator(EmulatorCommand::Serve(a)) => emulator_serve(&s, a),
     }
