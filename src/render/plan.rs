@@ -437,6 +437,16 @@ struct JsonFinding<'p> {
     hint: Option<&'p str>,
 }
 
+fn assignments(a: &[crate::plan::user::AssignmentChange]) -> Vec<JsonAssignment<'_>> {
+    a.iter()
+        .map(|a| JsonAssignment {
+            name: &a.name,
+            action: a.action,
+            reason: &a.reason,
+        })
+        .collect()
+}
+
 fn fields(f: &[FieldChange]) -> Vec<JsonField<'_>> {
     f.iter()
         .map(|f| JsonField {
@@ -450,15 +460,6 @@ fn fields(f: &[FieldChange]) -> Vec<JsonField<'_>> {
 /// The plan as one JSON document with `format_version`.
 pub fn json(p: &Plan) -> String {
     let s = p.summary();
-    let assignments = |a: &'_ [crate::plan::user::AssignmentChange]| -> Vec<JsonAssignment<'_>> {
-        a.iter()
-            .map(|a| JsonAssignment {
-                name: &a.name,
-                action: a.action,
-                reason: &a.reason,
-            })
-            .collect()
-    };
     let doc = JsonPlan {
         format_version: FORMAT_VERSION,
         sfprov_version: &p.sfprov_version,
