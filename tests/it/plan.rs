@@ -157,9 +157,9 @@ fn an_extra_permission_set_permission_is_a_destructive_removal() {
     let path = root().join("golden/zendesk/mdapi/permissionsets/Zendesk_Integration.permissionset");
     let xml = std::fs::read_to_string(path).unwrap().replace(
         "    <userPermissions>\n        <enabled>true</enabled>\n        <name>ApiEnabled</name>",
-        "    <userPermissions>\n        <enabled>true</enabled>\n        <name>ViewSetup</name>\n    </userPermissions>\n    <userPermissions>\n        <enabled>true</enabled>\n        <name>ApiEnabled</name>",
+        "    <userPermissions>\n        <enabled>true</enabled>\n        <name>RunReports</name>\n    </userPermissions>\n    <userPermissions>\n        <enabled>true</enabled>\n        <name>ApiEnabled</name>",
     );
-    assert!(xml.contains("ViewSetup"));
+    assert!(xml.contains("RunReports"));
     deploy_one(
         &h,
         "PermissionSet",
@@ -179,7 +179,7 @@ fn an_extra_permission_set_permission_is_a_destructive_removal() {
         r.stdout
     );
     assert!(
-        r.stdout.contains("- userPermissions ViewSetup  # not in the spec"),
+        r.stdout.contains("- userPermissions RunReports  # not in the spec"),
         "{}",
         r.stdout
     );
