@@ -30,6 +30,21 @@ fn as_change(c: &PlannedChange) -> Change {
     }
 }
 
+/// What an entry gives or what changes; a single value shows as itself
+/// (`+ custom: true`, `~ sessionSettings.lockSessionsToIp: true -> false`).
+fn detail(c: &PlannedChange) -> String {
+    if let [f] = c.fields.as_slice() {
+        if f.name.is_empty() && c.key.is_empty() {
+            return match (c.action, &f.before, &f.after) {
+                (Action::Add, _, Some(a)) => a.clone(),
+                (Action::Remove, Some(b), _) => b.clone(),
+                _ => change_detail(&as_change(c)),
+            };
+        }
+    }
+    change_detail(&as_change(c))
+}
+
 fn symbol(c: &PlannedChange) -> char {
     if c.unmanaged {
         '='
@@ -45,10 +60,7 @@ fn object_of(key: &str) -> Option<&str> {
 /// Change lines, one per entry; field lines of one object that say the same
 /// thing for the same reason are grouped: `+ fieldPermissions Case.{A, B}: read`.
 fn change_lines(changes: &[&PlannedChange], out: &mut String) {
-    let details: Vec<String> = changes
-        .iter()
-        .map(|c| change_detail(&as_change(c)))
-        .collect();
+    let details: Vec<String> = changes.iter().map(|c| detail(c)).collect();
     let mut i = 0;
     while i < changes.len() {
         let c = changes[i];

@@ -338,3 +338,114 @@ fn the_user_and_its_assignments_are_planned() {
     );
     assert!(r.stderr.contains("note: this plan sent 1 retrieve and"), "{}", r.stderr);
 }
+
+fn admin_org(h: &EmulatorHandle) -> sfprov::org::Org {
+    let target = Target::AccessToken {
+        instance_url: h.url.clone(),
+        token: Secret::new(h.access_token.expose()),
+    };
+    let opts = ConnectOptions {
+        api_version: Some("63.0".into()),
+        ..ConnectOptions::default()
+    };
+    connect(&target, &opts).unwrap()
+}
+
+fn record(pairs: &[(&str, &str)]) -> serde_json::Map<String, serde_json::Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+        .collect()
+}
+
+#[test]
+fn an_assignment_the_spec_lacks_is_removed_and_a_deactivated_user_is_a_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start();
+    deploy_template(&h, "zendesk");
+    deploy_template(&h, "integration-user");
+    let org = admin_org(&h);
+    let id_of = |soql: &str| -> String {
+        org.query(soql).unwrap().records[0]["Id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let profile = id_of("SELECT Id FROM Profile WHERE Name = 'Zendesk Integration'");
+    let user = org
+        .create(
+            "User",
+            &record(&[
+                ("Username", "zendesk@acme.test"),
+                ("LastName", "Zendesk"),
+                ("Email", "ops@acme.test"),
+                ("Alias", "zend"),
+                ("ProfileId", &profile),
+                ("TimeZoneSidKey", "America/Los_Angeles"),
+                ("LocaleSidKey", "en_US"),
+                ("EmailEncodingKey", "UTF-8"),
+                ("LanguageLocaleKey", "en_US"),
+            ]),
+        )
+        .unwrap();
+    let other = id_of("SELECT Id FROM PermissionSet WHERE Name = 'External_App_Integration'");
+    org.create(
+        "PermissionSetAssignment",
+        &record(&[("AssigneeId", &user), ("PermissionSetId", &other)]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("sfprov.toml"),
+        "template = \"zendesk\"\n\n[user]\nusername = \"zendesk@acme.test\"\nemail = \"ops@acme.test\"\nlast_name = \"Zendesk\"\nalias = \"zend\"\ntime_zone = \"America/Los_Angeles\"\n",
+    )
+    .unwrap();
+    let r = plan(dir.path(), &h, &["--detailed-exitcode"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("+ permission set Zendesk_Integration  # [user] permission_sets in the spec"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("- permission set External_App_Integration  # not in the spec"),
+        "{}",
+        r.stdout
+    );
+    org.update("User", &user, &{
+        let mut m = serde_json::Map::new();
+        m.insert("IsActive".into(), serde_json::Value::Bool(false));
+        m
+    })
+    .unwrap();
+    let r = plan(dir.path(), &h, &[]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("error: user `zendesk@acme.test` exists in the org but is deactivated"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn preflight_findings_are_errors_in_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start();
+    std::fs::write(
+        dir.path().join("sfprov.toml"),
+        "template = \"zendesk\"\n\n[permission_sets.Zendesk_Integration]\nfields.\"Case.Nope__c\" = { access = \"read\", why = \"test\" }\n\n[checks]\npush_topics_needed = 60\n",
+    )
+    .unwrap();
+    let r = plan(dir.path(), &h, &["--detailed-exitcode"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("error: the org has no field `Case.Nope__c`"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("error: the integration needs 60 PushTopics, but the org uses 2 of its 50"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("The plan has errors"), "{}", r.stdout);
+}
