@@ -141,7 +141,8 @@ impl DirOrg {
         if parent(1) != ty.directory {
             return Ok(());
         }
-        self.components.insert((ty.name, member), path.to_path_buf());
+        self.components
+            .insert((ty.name, member), path.to_path_buf());
         Ok(())
     }
 
@@ -197,7 +198,12 @@ impl OrgRead for DirOrg {
     fn retrieve(&self, manifest: &Document<'_>) -> Result<Retrieval, ReadError> {
         let mut out = Retrieval::default();
         let mut unknown = BTreeSet::new();
-        for types in manifest.root.children().iter().filter(|c| c.name == "types") {
+        for types in manifest
+            .root
+            .children()
+            .iter()
+            .filter(|c| c.name == "types")
+        {
             let ty = types.child_text("name").unwrap_or("");
             for m in types.children().iter().filter(|c| c.name == "members") {
                 let member = match &m.content {
@@ -210,7 +216,10 @@ impl OrgRead for DirOrg {
                     }
                     continue;
                 }
-                if matches!(ty, "CustomObject" | "CustomField" | "ApexPage" | "ApexClass") {
+                if matches!(
+                    ty,
+                    "CustomObject" | "CustomField" | "ApexPage" | "ApexClass"
+                ) {
                     unknown.insert(ty.to_string());
                     continue;
                 }

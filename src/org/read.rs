@@ -116,9 +116,9 @@ impl OrgRead for RemoteOrg {
     }
     fn retrieve(&self, manifest: &Document<'_>) -> Result<Retrieval, ReadError> {
         self.retrieves.set(self.retrieves.get() + 1);
-        let r = self
-            .org
-            .retrieve_files(manifest, &self.wait, self.limits, &mut super::NoObserver)?;
+        let r =
+            self.org
+                .retrieve_files(manifest, &self.wait, self.limits, &mut super::NoObserver)?;
         let missing = r
             .result
             .messages

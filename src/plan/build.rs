@@ -125,12 +125,10 @@ pub fn build(desired: &Desired, org: &dyn OrgRead, opts: &Options) -> Result<Pla
                 findings.extend(checks::seats(org, u.license.as_deref(), &found.plan)?);
                 user_plan = Some(found.plan);
             }
-            Some((_, None)) => {
-                user_note = Some(
-                    "the spec names no [user] username: the user and its assignments were not checked"
-                        .into(),
-                )
-            }
+            Some((_, None)) => user_note = Some(
+                "the spec names no [user] username: the user and its assignments were not checked"
+                    .into(),
+            ),
             None => user_note = Some("the spec has no [user]".into()),
         }
     } else {
@@ -184,9 +182,7 @@ fn component_plan(
 ) -> ComponentPlan {
     let reg = registry_for_type(ty).expect("desired types are in the registry");
     let before_text = before.map(|b| String::from_utf8_lossy(b).into_owned());
-    let before_doc = before_text
-        .as_deref()
-        .and_then(|t| metadata::parse(t).ok());
+    let before_doc = before_text.as_deref().and_then(|t| metadata::parse(t).ok());
     let d = diff::component(reg, member, before_doc.as_ref(), Some(doc), Mode::Deploy);
     let changes = d
         .changes

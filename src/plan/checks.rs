@@ -22,7 +22,9 @@ pub fn missing_components(r: &Retrieval) -> Vec<Finding> {
         };
         out.push(Finding {
             severity: Severity::Error,
-            message: format!("the org has no {what} `{member}`, which the spec grants access to ({ty})"),
+            message: format!(
+                "the org has no {what} `{member}`, which the spec grants access to ({ty})"
+            ),
             hint: Some(format!(
                 "install the package or create the {what} first, or remove `{member}` from the spec"
             )),
@@ -91,10 +93,14 @@ pub fn seats(
             None => out.push(Finding {
                 severity: Severity::Error,
                 message: format!("the org has no user license `{lic}`"),
-                hint: Some("`sfprov org info` lists the org's licenses; set [user] license to one of them".into()),
+                hint: Some(
+                    "`sfprov org info` lists the org's licenses; set [user] license to one of them"
+                        .into(),
+                ),
             }),
             Some(row) => {
-                if let (Some(used), Some(total)) = (n(row, "UsedLicenses"), n(row, "TotalLicenses")) {
+                if let (Some(used), Some(total)) = (n(row, "UsedLicenses"), n(row, "TotalLicenses"))
+                {
                     if used >= total {
                         out.push(short(lic, used, total));
                     }

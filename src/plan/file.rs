@@ -58,7 +58,10 @@ pub fn load(path: &Path) -> Result<Plan, FileError> {
     };
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-    match value.get("format_version").and_then(serde_json::Value::as_u64) {
+    match value
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64)
+    {
         Some(v) if v == u64::from(FORMAT_VERSION) => {}
         Some(found) => {
             return Err(FileError::Version {

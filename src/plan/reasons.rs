@@ -53,8 +53,14 @@ impl Reasons {
                 for (ty, member) in [
                     ("ExternalClientApplication", name.clone()),
                     ("ExtlClntAppOauthSettings", format!("{name}_oauth")),
-                    ("ExtlClntAppGlobalOauthSettings", format!("{name}_glbloauth")),
-                    ("ExtlClntAppOauthConfigurablePolicies", format!("{name}_oauthPlcy")),
+                    (
+                        "ExtlClntAppGlobalOauthSettings",
+                        format!("{name}_glbloauth"),
+                    ),
+                    (
+                        "ExtlClntAppOauthConfigurablePolicies",
+                        format!("{name}_oauthPlcy"),
+                    ),
                 ] {
                     r.components
                         .insert((ty.into(), member), Why::spec(w.clone()));
@@ -65,10 +71,8 @@ impl Reasons {
     }
 
     fn insert(&mut self, ty: &str, member: &str, section: &str, key: &str, why: Why) {
-        self.entries.insert(
-            (ty.into(), member.into(), section.into(), key.into()),
-            why,
-        );
+        self.entries
+            .insert((ty.into(), member.into(), section.into(), key.into()), why);
     }
 
     fn access(&mut self, ty: &str, member: &str, a: &Access) {
@@ -107,12 +111,29 @@ mod tests {
         let d = crate::spec::load_template("zendesk").unwrap().desired;
         let r = Reasons::from_desired(&d);
         let why = r
-            .get("PermissionSet", "Zendesk_Integration", "fieldPermissions", "Case.Subject")
+            .get(
+                "PermissionSet",
+                "Zendesk_Integration",
+                "fieldPermissions",
+                "Case.Subject",
+            )
             .unwrap();
         assert_eq!(why.text, "Ticket-to-case sync writes the ticket subject");
         assert!(r
-            .get("Settings", "Security", "sessionSettings.lockSessionsToIp", "")
+            .get(
+                "Settings",
+                "Security",
+                "sessionSettings.lockSessionsToIp",
+                ""
+            )
             .is_some());
-        assert!(r.get("PermissionSet", "Zendesk_Integration", "userPermissions", "Nope").is_none());
+        assert!(r
+            .get(
+                "PermissionSet",
+                "Zendesk_Integration",
+                "userPermissions",
+                "Nope"
+            )
+            .is_none());
     }
 }

@@ -57,18 +57,16 @@ fn an_empty_directory_plans_everything_as_created() {
         .iter()
         .find(|c| c.type_name == "PermissionSet")
         .unwrap();
-    let subject = ps
-        .changes
-        .iter()
-        .find(|c| c.key == "Case.Subject")
-        .unwrap();
+    let subject = ps.changes.iter().find(|c| c.key == "Case.Subject").unwrap();
     assert_eq!(
         subject.reason.as_deref(),
         Some("Ticket-to-case sync writes the ticket subject")
     );
     // The managed Zendesk app is not in the directory: a manual step.
     assert_eq!(p.manual_steps.len(), 1);
-    assert!(p.manual_steps[0].where_in_setup.contains("Manage Connected Apps > Zendesk"));
+    assert!(p.manual_steps[0]
+        .where_in_setup
+        .contains("Manage Connected Apps > Zendesk"));
 }
 
 #[test]
@@ -76,7 +74,9 @@ fn an_extra_permission_in_a_permission_set_is_destructive() {
     let dir = tempfile::tempdir().unwrap();
     let src = golden("zendesk", "mdapi");
     copy_tree(&src, dir.path());
-    let ps = dir.path().join("permissionsets/Zendesk_Integration.permissionset");
+    let ps = dir
+        .path()
+        .join("permissionsets/Zendesk_Integration.permissionset");
     let text = std::fs::read_to_string(&ps).unwrap().replace(
         "<userPermissions>",
         "<userPermissions>\n        <enabled>true</enabled>\n        <name>ModifyAllData</name>\n    </userPermissions>\n    <userPermissions>",
@@ -87,7 +87,10 @@ fn an_extra_permission_in_a_permission_set_is_destructive() {
     assert_eq!((s.add, s.change, s.remove, s.destructive), (0, 0, 1, 1));
     let human = crate::render::plan::human(&p);
     assert!(human.contains("- userPermissions ModifyAllData"), "{human}");
-    assert!(human.contains("Plan: 0 to add, 0 to change, 1 to remove."), "{human}");
+    assert!(
+        human.contains("Plan: 0 to add, 0 to change, 1 to remove."),
+        "{human}"
+    );
 }
 
 fn copy_tree(from: &std::path::Path, to: &std::path::Path) {

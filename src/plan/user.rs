@@ -179,7 +179,7 @@ pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadEr
         findings.push(Finding {
             severity: Severity::Error,
             message: format!("user `{username}` exists in the org but is deactivated; sfprov does not reactivate users silently"),
-            hint: Some(format!("reactivate it in Setup > Users if it is the integration user, or set another [user] username")),
+            hint: Some("reactivate it in Setup > Users if it is the integration user, or set another [user] username".into()),
         });
         UserAction::Inactive
     } else if fields.is_empty() {
@@ -224,15 +224,15 @@ pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadEr
             .filter(|w| !have.contains(w))
             .map(|w| add(w))
             .collect();
-        out.extend(
-            have.iter()
-                .filter(|h| !want.contains(h))
-                .map(|h| AssignmentChange {
-                    name: h.clone(),
-                    action: Action::Remove,
-                    reason: "not in the spec (the spec is the whole truth for a dedicated integration user)".into(),
-                }),
-        );
+        out.extend(have.iter().filter(|h| !want.contains(h)).map(|h| {
+            AssignmentChange {
+                name: h.clone(),
+                action: Action::Remove,
+                reason:
+                    "not in the spec (the spec is the whole truth for a dedicated integration user)"
+                        .into(),
+            }
+        }));
         out
     };
     Ok(Found {

@@ -89,7 +89,11 @@ fn change_lines(changes: &[&PlannedChange], out: &mut String) {
                 .iter()
                 .map(|d| d.key.split_once('.').map_or("", |(_, f)| f))
                 .collect();
-            format!("{}.{{{}}}", object_of(&c.key).unwrap_or(""), names.join(", "))
+            format!(
+                "{}.{{{}}}",
+                object_of(&c.key).unwrap_or(""),
+                names.join(", ")
+            )
         } else {
             c.key.clone()
         };
@@ -242,7 +246,10 @@ pub fn human(p: &Plan) -> String {
         ('+', "add or create"),
         ('~', "change in place"),
         ('-', "remove"),
-        ('=', "in the org only, left as it is (a profile deploy keeps entries it does not mention)"),
+        (
+            '=',
+            "in the org only, left as it is (a profile deploy keeps entries it does not mention)",
+        ),
     ]
     .into_iter()
     .filter(|(s, _)| used.contains(s))
@@ -330,8 +337,16 @@ pub fn human(p: &Plan) -> String {
         let _ = writeln!(
             out,
             "{hidden_total} profile {} only in the org left as {} (--show-unmanaged).",
-            if hidden_total == 1 { "entry" } else { "entries" },
-            if hidden_total == 1 { "it is" } else { "they are" }
+            if hidden_total == 1 {
+                "entry"
+            } else {
+                "entries"
+            },
+            if hidden_total == 1 {
+                "it is"
+            } else {
+                "they are"
+            }
         );
     }
     if p.has_errors() {

@@ -41,7 +41,10 @@ fn load_spec(s: &Streams, a: &PlanArgs) -> Result<(String, String, spec::Loaded)
             )
         }
         None => {
-            let path = a.spec.clone().unwrap_or_else(|| PathBuf::from("sfprov.toml"));
+            let path = a
+                .spec
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("sfprov.toml"));
             let text = std::fs::read_to_string(&path).map_err(|e| {
                 fail(
                     s,
@@ -134,8 +137,8 @@ pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
             diff: a.diff,
         },
     };
-    let p = plan::build(&loaded.desired, org.as_ref(), &opts)
-        .map_err(|e| read_error(s, a.json, e))?;
+    let p =
+        plan::build(&loaded.desired, org.as_ref(), &opts).map_err(|e| read_error(s, a.json, e))?;
     drop(org);
     if let Some(path) = &a.out {
         file::save(path, &p).map_err(|e| {

@@ -7,7 +7,9 @@ use std::path::Path;
 
 use sfprov::emulator::{self, Config, EmulatorHandle};
 use sfprov::generate::{self, Format};
-use sfprov::org::{connect, ConnectOptions, DeployOptions, DeployOutcome, NoObserver, Target, Wait};
+use sfprov::org::{
+    connect, ConnectOptions, DeployOptions, DeployOutcome, NoObserver, Target, Wait,
+};
 use sfprov::secret::Secret;
 
 use crate::common::{root, run, sfprov, Run};
@@ -174,21 +176,26 @@ fn an_extra_permission_set_permission_is_a_destructive_removal() {
     );
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("# PermissionSet.Zendesk_Integration will be updated in-place"),
+        r.stdout
+            .contains("# PermissionSet.Zendesk_Integration will be updated in-place"),
         "{}",
         r.stdout
     );
     assert!(
-        r.stdout.contains("- userPermissions RunReports  # not in the spec"),
+        r.stdout
+            .contains("- userPermissions RunReports  # not in the spec"),
         "{}",
         r.stdout
     );
     assert!(
-        r.stdout.contains("Plan: 0 to add, 0 to change, 1 to remove."),
+        r.stdout
+            .contains("Plan: 0 to add, 0 to change, 1 to remove."),
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("Warning: 1 of the removals is not in the spec"));
+    assert!(r
+        .stdout
+        .contains("Warning: 1 of the removals is not in the spec"));
     let j = plan(dir.path(), &h, &["--template", "zendesk", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
     assert_eq!(v["summary"]["destructive"], 1);
@@ -233,12 +240,19 @@ fn extra_profile_permissions_are_left_alone_and_shown_on_request() {
 fn json_is_one_document_with_a_format_version() {
     let dir = tempfile::tempdir().unwrap();
     let h = start();
-    let r = plan(dir.path(), &h, &["--template", "zendesk", "--json", "--diff"]);
+    let r = plan(
+        dir.path(),
+        &h,
+        &["--template", "zendesk", "--json", "--diff"],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["format_version"], "1");
     assert_eq!(v["has_changes"], true);
-    assert_eq!(v["manual_steps"][0]["where_in_setup"], "Setup > Apps > Connected Apps > Manage Connected Apps > Zendesk > Edit Policies");
+    assert_eq!(
+        v["manual_steps"][0]["where_in_setup"],
+        "Setup > Apps > Connected Apps > Manage Connected Apps > Zendesk > Edit Policies"
+    );
     let ps = v["components"]
         .as_array()
         .unwrap()
@@ -246,15 +260,28 @@ fn json_is_one_document_with_a_format_version() {
         .find(|c| c["type"] == "PermissionSet")
         .unwrap();
     assert_eq!(ps["action"], "create");
-    assert!(ps["unified_diff"].as_str().unwrap().contains("+<PermissionSet"));
+    assert!(ps["unified_diff"]
+        .as_str()
+        .unwrap()
+        .contains("+<PermissionSet"));
     // A failure is one JSON document too.
     let mut c = sfprov(dir.path());
-    c.args(["plan", "--template", "zendesk", "--json", "--org-dir", "/nonexistent/dir"]);
+    c.args([
+        "plan",
+        "--template",
+        "zendesk",
+        "--json",
+        "--org-dir",
+        "/nonexistent/dir",
+    ]);
     let r = run(c);
     assert_eq!(r.code, 1);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["format_version"], "1");
-    assert!(v["error"]["message"].as_str().unwrap().contains("/nonexistent/dir"));
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("/nonexistent/dir"));
 }
 
 #[test]
@@ -271,7 +298,8 @@ fn org_dir_golden_trees_match_their_templates() {
             assert_eq!(r.code, 0, "{} {layout}: {}\n{}", t.name, r.stdout, r.stderr);
             assert!(r.stdout.contains("No changes."), "{}", r.stdout);
             assert!(
-                r.stdout.contains("User: not checked: a directory has no users"),
+                r.stdout
+                    .contains("User: not checked: a directory has no users"),
                 "{}",
                 r.stdout
             );
@@ -287,11 +315,20 @@ fn show_prints_a_saved_plan_as_plan_did() {
     let r = plan(
         dir.path(),
         &h,
-        &["--template", "zendesk", "--diff", "--out", out.to_str().unwrap()],
+        &[
+            "--template",
+            "zendesk",
+            "--diff",
+            "--out",
+            out.to_str().unwrap(),
+        ],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let saved = std::fs::read_to_string(&out).unwrap();
-    assert!(!saved.contains(h.access_token.expose()), "the plan file leaks the token");
+    assert!(
+        !saved.contains(h.access_token.expose()),
+        "the plan file leaks the token"
+    );
     let v: serde_json::Value = serde_json::from_str(&saved).unwrap();
     assert_eq!(v["org"]["org_id"], h.org_id.as_str());
     assert_eq!(v["spec_digest"].as_str().unwrap().len(), 64);
@@ -304,7 +341,11 @@ fn show_prints_a_saved_plan_as_plan_did() {
     let mut c = sfprov(dir.path());
     c.arg("show").arg(&out).arg("--json");
     let shown_json = run(c);
-    let j = plan(dir.path(), &h, &["--template", "zendesk", "--diff", "--json"]);
+    let j = plan(
+        dir.path(),
+        &h,
+        &["--template", "zendesk", "--diff", "--json"],
+    );
     let a: serde_json::Value = serde_json::from_str(&shown_json.stdout).unwrap();
     let b: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
     assert_eq!(a["components"], b["components"]);
@@ -320,23 +361,36 @@ fn the_user_and_its_assignments_are_planned() {
     )
     .unwrap();
     let mut c = sfprov(dir.path());
-    c.env("SF_ACCESS_TOKEN", h.access_token.expose())
-        .args(["-v", "plan", "--instance-url", &h.url]);
+    c.env("SF_ACCESS_TOKEN", h.access_token.expose()).args([
+        "-v",
+        "plan",
+        "--instance-url",
+        &h.url,
+    ]);
     let r = run(c);
     assert_no_token(&h, &r);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("# User classy@acme.test will be created"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("# User classy@acme.test will be created"),
+        "{}",
+        r.stdout
+    );
     assert!(
         r.stdout.contains("+ permission set Classy_Integration"),
         "{}",
         r.stdout
     );
     assert!(
-        r.stdout.contains("+ permission set license SalesforceAPIIntegrationPsl"),
+        r.stdout
+            .contains("+ permission set license SalesforceAPIIntegrationPsl"),
         "{}",
         r.stdout
     );
-    assert!(r.stderr.contains("note: this plan sent 1 retrieve and"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("note: this plan sent 1 retrieve and"),
+        "{}",
+        r.stderr
+    );
 }
 
 fn admin_org(h: &EmulatorHandle) -> sfprov::org::Org {
@@ -402,12 +456,14 @@ fn an_assignment_the_spec_lacks_is_removed_and_a_deactivated_user_is_a_finding()
     let r = plan(dir.path(), &h, &["--detailed-exitcode"]);
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("+ permission set Zendesk_Integration  # [user] permission_sets in the spec"),
+        r.stdout
+            .contains("+ permission set Zendesk_Integration  # [user] permission_sets in the spec"),
         "{}",
         r.stdout
     );
     assert!(
-        r.stdout.contains("- permission set External_App_Integration  # not in the spec"),
+        r.stdout
+            .contains("- permission set External_App_Integration  # not in the spec"),
         "{}",
         r.stdout
     );
@@ -420,7 +476,8 @@ fn an_assignment_the_spec_lacks_is_removed_and_a_deactivated_user_is_a_finding()
     let r = plan(dir.path(), &h, &[]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("error: user `zendesk@acme.test` exists in the org but is deactivated"),
+        r.stdout
+            .contains("error: user `zendesk@acme.test` exists in the org but is deactivated"),
         "{}",
         r.stdout
     );
@@ -438,12 +495,14 @@ fn preflight_findings_are_errors_in_the_plan() {
     let r = plan(dir.path(), &h, &["--detailed-exitcode"]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("error: the org has no field `Case.Nope__c`"),
+        r.stdout
+            .contains("error: the org has no field `Case.Nope__c`"),
         "{}",
         r.stdout
     );
     assert!(
-        r.stdout.contains("error: the integration needs 60 PushTopics, but the org uses 2 of its 50"),
+        r.stdout
+            .contains("error: the integration needs 60 PushTopics, but the org uses 2 of its 50"),
         "{}",
         r.stdout
     );
