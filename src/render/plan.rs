@@ -585,3 +585,98 @@ pub fn json_error(message: &str, hint: Option<&str>) -> String {
     });
     format!("{doc:#}\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{OrgRef, Requests, View, FORMAT_VERSION as PLAN_FORMAT};
+
+    fn change(key: &str, action: Action, reason: &str) -> PlannedChange {
+        PlannedChange {
+            section: "fieldPermissions".into(),
+            key: key.into(),
+            action,
+            fields: vec![FieldChange {
+                name: "readable".into(),
+                before: None,
+                after: Some("true".into()),
+            }],
+            destructive: false,
+            unmanaged: false,
+            reason: Some(reason.into()),
+            implied: false,
+        }
+    }
+
+    fn plan(components: Vec<ComponentPlan>) -> Plan {
+        Plan {
+            format_version: PLAN_FORMAT,
+            sfprov_version: "0.1.0".into(),
+            spec: "sfprov.toml".into(),
+            spec_digest: "0".repeat(64),
+            org: OrgRef {
+                label: "prod".into(),
+                kind: "org".into(),
+                org_id: Some("00D000000000001".into()),
+                api_version: "63.0".into(),
+            },
+            view: View::default(),
+            components,
+            manual_steps: Vec::new(),
+            user: None,
+            user_note: None,
+            findings: Vec::new(),
+            fingerprints: Default::default(),
+            desired: Vec::new(),
+            requests: Requests::default(),
+        }
+    }
+
+    #[test]
+    fn field_lines_with_the_same_reason_are_grouped_and_the_legend_lists_used_symbols() {
+        let p = plan(vec![ComponentPlan {
+            type_name: "PermissionSet".into(),
+            member: "X".into(),
+            action: ComponentAction::Update,
+            changes: vec![
+                change("Case.A", Action::Add, "sync"),
+                change("Case.B", Action::Add, "sync"),
+                change("Case.C", Action::Add, "other"),
+            ],
+            unified_diff: None,
+        }]);
+        let text = human(&p);
+        assert!(
+            text.contains("      + fieldPermissions Case.{A, B}: read  # sync\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("      + fieldPermissions Case.C: read  # other\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  + add or create\n  ~ change in place\n"),
+            "{text}"
+        );
+        assert!(!text.contains("  - remove"), "{text}");
+        assert!(text.contains("# PermissionSet.X will be updated in-place"));
+        assert!(
+            text.ends_with("Plan: 3 to add, 0 to change, 0 to remove.\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_empty_plan_says_no_changes_and_json_has_a_format_version() {
+        let p = plan(Vec::new());
+        let text = human(&p);
+        assert!(
+            text.ends_with("No changes. The org matches the spec.\n"),
+            "{text}"
+        );
+        assert!(!text.contains("Symbols used"), "{text}");
+        let v: serde_json::Value = serde_json::from_str(&json(&p)).unwrap();
+        assert_eq!(v["format_version"], FORMAT_VERSION);
+        assert_eq!(v["has_changes"], false);
+    }
+}
