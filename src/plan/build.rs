@@ -63,7 +63,16 @@ fn index(files: &[crate::org::ZipEntry]) -> Current {
 pub fn build(desired: &Desired, org: &dyn OrgRead, opts: &Options) -> Result<Plan, ReadError> {
     let mut comps = generate::documents(desired);
     let members = manifest::members(desired, &comps);
-    let retrieval = org.retrieve(&manifest::manifest(&members, &desired.api_version))?;
+    // One retrieve; more only past Salesforce's 10,000 members per retrieve.
+    let mut retrieval = crate::org::read::Retrieval::default();
+    for chunk in members.chunks(manifest::MAX_MEMBERS) {
+        let r = org.retrieve(&manifest::manifest(chunk, &desired.api_version))?;
+        retrieval.files.extend(r.files);
+        retrieval.missing.extend(r.missing);
+        retrieval.unknown_types.extend(r.unknown_types);
+    }
+    retrieval.unknown_types.sort();
+    retrieval.unknown_types.dedup();
     let current = index(&retrieval.files);
     let reasons = Reasons::from_desired(desired);
 
@@ -306,4 +315,43 @@ fn merged_app(bytes: &[u8], p: &AppPolicy) -> Option<Document<'static>> {
         }
     }
     Some(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retrievable_app_gets_the_spec_policy_merged_in() {
+        let retrieved = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ConnectedApp xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <contactEmail>a@b.test</contactEmail>\n    <label>Acme</label>\n    <oauthConfig>\n        <callbackUrl>https://acme.test/cb</callbackUrl>\n        <isAdminApproved>false</isAdminApproved>\n    </oauthConfig>\n</ConnectedApp>\n";
+        let policy = AppPolicy {
+            admin_approved: Some(true),
+            pkce_required: Some(true),
+            ip_relaxation: Some(IpRelaxation::Relax),
+            allowed_profiles: vec!["Acme Integration".into()],
+            ..AppPolicy::default()
+        };
+        let mut doc = merged_app(retrieved, &policy).unwrap();
+        let text = String::from_utf8(metadata::to_canonical_bytes(&mut doc)).unwrap();
+        assert!(
+            text.contains("<isAdminApproved>true</isAdminApproved>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("<isPkceRequired>true</isPkceRequired>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("<ipRelaxation>BYPASS</ipRelaxation>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("<profileName>Acme Integration</profileName>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("<callbackUrl>https://acme.test/cb</callbackUrl>"),
+            "{text}"
+        );
+    }
 }
