@@ -577,6 +577,35 @@ pub fn json(p: &Plan) -> String {
     s
 }
 
+/// The human view with ANSI colours: `+` green, `~` yellow, `-` red, headers
+/// bold. The caller decides (a terminal, and no NO_COLOR).
+pub fn colorize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let code = match trimmed.chars().next() {
+            Some('+') if !trimmed.starts_with("+++") => Some("32"),
+            Some('-') if !trimmed.starts_with("---") => Some("31"),
+            Some('~') => Some("33"),
+            Some('#') if line.starts_with("  # ") => Some("1"),
+            _ if line.starts_with("Plan: ") || line.starts_with("No changes.") => Some("1"),
+            _ if trimmed.starts_with("error:") => Some("31;1"),
+            _ => None,
+        };
+        match code {
+            Some(c) => {
+                let body = line.trim_end_matches('\n');
+                out.push_str(&format!("\x1b[{c}m{body}\x1b[0m"));
+                if line.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
 /// An error as one JSON document (`plan --json` when there is no plan).
 pub fn json_error(message: &str, hint: Option<&str>) -> String {
     let doc = serde_json::json!({
@@ -664,6 +693,15 @@ mod tests {
             text.ends_with("Plan: 3 to add, 0 to change, 0 to remove.\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn colour_marks_symbols_and_leaves_other_lines() {
+        let text = "  # PermissionSet.X will be created\n  + PermissionSet X\n      - a\nUser: b\n";
+        let c = colorize(text);
+        assert!(c.contains("\x1b[32m  + PermissionSet X\x1b[0m\n"), "{c:?}");
+        assert!(c.contains("\x1b[31m      - a\x1b[0m\n"), "{c:?}");
+        assert!(c.ends_with("User: b\n"), "{c:?}");
     }
 
     #[test]

@@ -146,11 +146,7 @@ pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
             fail(s, a.json, e.to_string(), hint)
         })?;
     }
-    s.out(&if a.json {
-        render::plan::json(&p)
-    } else {
-        render::plan::human(&p)
-    })?;
+    s.out(&view(&p, a.json))?;
     if s.verbose {
         s.err(&format!(
             "note: this plan sent {} retrieve{} and {} REST quer{} to {} `{}`",
@@ -172,6 +168,21 @@ pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
     Ok(outcome(&p, a.detailed_exitcode))
 }
 
+/// The chosen view; colour only on a terminal and never with NO_COLOR.
+fn view(p: &Plan, json: bool) -> String {
+    use std::io::IsTerminal;
+    if json {
+        return render::plan::json(p);
+    }
+    let text = render::plan::human(p);
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if std::io::stdout().is_terminal() && !no_color {
+        render::plan::colorize(&text)
+    } else {
+        text
+    }
+}
+
 fn outcome(p: &Plan, detailed: bool) -> Outcome {
     if p.has_errors() {
         Outcome::Failure
@@ -187,10 +198,6 @@ pub fn show(s: &Streams, a: ShowArgs) -> Result<Outcome, Error> {
         let hint = e.hint();
         fail(s, a.json, e.to_string(), hint)
     })?;
-    s.out(&if a.json {
-        render::plan::json(&p)
-    } else {
-        render::plan::human(&p)
-    })?;
+    s.out(&view(&p, a.json))?;
     Ok(Outcome::Success)
 }

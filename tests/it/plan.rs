@@ -36,10 +36,27 @@ fn assert_no_token(h: &EmulatorHandle, r: &Run) {
     assert!(!r.stderr.contains(token), "stderr leaks the token");
 }
 
-/// Masks what changes from run to run: the emulator's port.
+/// Masks what changes from run to run or release to release: the emulator's
+/// port, sfprov's version, sha256 digests (spec, fingerprints).
 fn mask(text: &str, h: &EmulatorHandle) -> String {
     let host = h.url.trim_start_matches("http://");
-    text.replace(host, "127.0.0.1:PORT")
+    let text = text.replace(host, "127.0.0.1:PORT").replace(
+        &format!("\"sfprov_version\": \"{}\"", env!("CARGO_PKG_VERSION")),
+        "\"sfprov_version\": \"[version]\"",
+    );
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for ch in text.chars() {
+        if ch.is_ascii_hexdigit() {
+            run.push(ch);
+            continue;
+        }
+        out.push_str(if run.len() == 64 { "[sha256]" } else { &run });
+        run.clear();
+        out.push(ch);
+    }
+    out.push_str(if run.len() == 64 { "[sha256]" } else { &run });
+    out
 }
 
 /// Deploys `files` (mdapi layout, package.xml included) to `h`.
@@ -128,6 +145,8 @@ fn the_fresh_zendesk_plan_reads_like_terraform() {
     let r = plan(dir.path(), &h, &["--template", "zendesk"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     insta::assert_snapshot!("fresh_zendesk_plan", mask(&r.stdout, &h));
+    let j = plan(dir.path(), &h, &["--template", "zendesk", "--json"]);
+    insta::assert_snapshot!("fresh_zendesk_plan_json", mask(&j.stdout, &h));
 }
 
 #[test]
