@@ -527,3 +527,33 @@ fn preflight_findings_are_errors_in_the_plan() {
     );
     assert!(r.stdout.contains("The plan has errors"), "{}", r.stdout);
 }
+
+#[test]
+fn target_org_local_plans_against_the_project_emulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = sfprov(dir.path());
+    c.args([
+        "-v",
+        "plan",
+        "--template",
+        "salesscreen",
+        "-o",
+        "local",
+        "--detailed-exitcode",
+    ]);
+    let r = run(c);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("against org `local`"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("# Profile.API Only will be created"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr
+            .contains("note: this plan sent 1 retrieve and 1 REST query to org `local`"),
+        "{}",
+        r.stderr
+    );
+    assert!(dir.path().join(".sfprov/local-org").is_dir());
+}
