@@ -127,7 +127,14 @@ fn open_org(s: &Streams, a: &PlanArgs) -> Result<Box<dyn OrgRead>, Error> {
 }
 
 pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
-    let (name, text, loaded) = load_spec(s, &a)?;
+    let (name, mut text, loaded) = load_spec(s, &a)?;
+    // The digest covers the template a spec file starts from, too.
+    if a.template.is_none() {
+        if let Some(t) = loaded.desired.template.as_deref().and_then(templates::get) {
+            text.push_str("\n\0template\n");
+            text.push_str(t.text);
+        }
+    }
     let org = open_org(s, &a)?;
     let opts = plan::Options {
         spec_name: name,
