@@ -1,12 +1,14 @@
 //! Metadata read + canonicalize + write throughput (issue 2, point 9).
 //!
 //! - the 675 KB Admin profile of a real org (tests/corpus/toronto);
-//! - a generated profile with 100,000 fieldPermissions (~20 MB), once already
-//!   canonical (the common `fmt --check` case) and once shuffled (full sort).
+//! - a generated profile with 100,000 fieldPermissions (~20 MB), already
+//!   canonical (the common `fmt --check` case), reversed and shuffled (full sort).
 //!
-//! The 20 MB file is also written to target/bench/big.profile-meta.xml so that
-//! peak memory can be measured on the real command:
+//! The 20 MB files are also written to target/bench/ (big, big-reversed and
+//! big-shuffled .profile-meta.xml) so that the real command can be measured and
+//! compared with a plain XML parse:
 //!   /usr/bin/time -v target/release/sfprov fmt --check target/bench/big.profile-meta.xml
+//!   /usr/bin/time xmllint --noout target/bench/big-shuffled.profile-meta.xml
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -36,18 +38,30 @@ pub fn big_profile(n: usize) -> String {
     s
 }
 
-/// The same entries in reverse order, one per line (a worst case for sorting).
+/// The same entries in reverse order, one per line.
+fn reversed(canonical: &str) -> String {
+    rearranged(canonical, |entries| entries.reverse())
+}
+
+/// The same entries in a random (seeded) order: what a hand-merge leaves, and
+/// the worst case for sorting (reversed input is one descending run).
 fn shuffled(canonical: &str) -> String {
+    rearranged(canonical, |entries| {
+        let mut rng = fastrand::Rng::with_seed(14);
+        rng.shuffle(entries)
+    })
+}
+
+fn rearranged(canonical: &str, f: impl FnOnce(&mut Vec<&str>)) -> String {
     let body_start = canonical.find("    <fieldPermissions>").unwrap();
     let body_end = canonical.find("    <userLicense>").unwrap();
-    let entries: Vec<&str> = canonical[body_start..body_end]
+    let mut entries: Vec<&str> = canonical[body_start..body_end]
         .split_inclusive("</fieldPermissions>\n")
         .collect();
+    f(&mut entries);
     let mut out = String::with_capacity(canonical.len());
     out.push_str(&canonical[..body_start]);
-    for e in entries.iter().rev() {
-        out.push_str(e);
-    }
+    out.extend(entries);
     out.push_str(&canonical[body_end..]);
     out
 }
@@ -67,12 +81,16 @@ fn bench(c: &mut Criterion) {
     let dir = root.join("target/bench");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("big.profile-meta.xml"), &big).unwrap();
+    let reversed = reversed(&big);
+    std::fs::write(dir.join("big-reversed.profile-meta.xml"), &reversed).unwrap();
     let shuffled = shuffled(&big);
     std::fs::write(dir.join("big-shuffled.profile-meta.xml"), &shuffled).unwrap();
-    assert_eq!(
-        sfprov::metadata::canonical_bytes(shuffled.as_bytes()).unwrap(),
-        big.as_bytes()
-    );
+    for input in [&reversed, &shuffled] {
+        assert_eq!(
+            sfprov::metadata::canonical_bytes(input.as_bytes()).unwrap(),
+            big.as_bytes()
+        );
+    }
 
     let mut g = c.benchmark_group("profile_100k_fls_20MB");
     g.sample_size(10);
@@ -84,6 +102,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| sfprov::metadata::canonical_bytes(black_box(big.as_bytes())).unwrap())
     });
     g.bench_function("canonical_bytes_reversed_input", |b| {
+        b.iter(|| sfprov::metadata::canonical_bytes(black_box(reversed.as_bytes())).unwrap())
+    });
+    g.bench_function("canonical_bytes_shuffled_input", |b| {
         b.iter(|| sfprov::metadata::canonical_bytes(black_box(shuffled.as_bytes())).unwrap())
     });
     g.finish();

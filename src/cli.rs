@@ -21,8 +21,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List the built-in integration templates.
-    Templates,
+    /// List the built-in integration templates (`templates show NAME` prints one).
+    Templates(TemplatesArgs),
     /// Write a starter sfprov.toml from a template.
     Init(InitArgs),
     /// Write the integration's metadata (profiles, permission sets, apps, settings).
@@ -42,6 +42,21 @@ pub enum Command {
     /// The local org emulator (Salesforce's OAuth, Metadata API and REST on loopback).
     #[command(subcommand)]
     Emulator(EmulatorCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct TemplatesArgs {
+    #[command(subcommand)]
+    pub command: Option<TemplatesCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// Print a built-in template's TOML (what `template = "NAME"` starts from).
+    Show {
+        /// The template (see `sfprov templates`).
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,33 +126,62 @@ pub struct InitArgs {
     /// Template to start from (see `sfprov templates`).
     #[arg(long, short)]
     pub template: String,
-    /// Where to write the spec.
-    #[arg(long, short, default_value = "sfprov.toml")]
-    pub out: PathBuf,
+    /// The spec file to write (default: sfprov.toml in the project root, else here).
+    #[arg(
+        long,
+        short,
+        value_name = "FILE",
+        alias = "out",
+        conflicts_with = "output_dir"
+    )]
+    pub spec: Option<PathBuf>,
+    /// Directory to write sfprov.toml in.
+    #[arg(long, short = 'd', value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
     /// Overwrite an existing file.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub no_org: NoOrgArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// The spec to generate from.
-    #[arg(
-        long,
-        short,
-        default_value = "sfprov.toml",
-        conflicts_with = "template"
-    )]
-    pub spec: PathBuf,
+    /// The spec to generate from (default: the nearest sfprov.toml here or above).
+    #[arg(long, short, value_name = "FILE", conflicts_with = "template")]
+    pub spec: Option<PathBuf>,
     /// Generate straight from a built-in template, without a spec file.
     #[arg(long, short)]
     pub template: Option<String>,
-    /// Output directory (the project root for source format).
-    #[arg(long, short, default_value = ".")]
-    pub out: PathBuf,
+    /// Output directory (default: the project root: the nearest directory here or
+    /// above with sfdx-project.json, else with sfprov.toml, else here).
+    #[arg(long, short = 'd', value_name = "DIR", alias = "out")]
+    pub output_dir: Option<PathBuf>,
     /// File layout.
     #[arg(long, short, value_enum, default_value_t = FormatArg::Source)]
     pub format: FormatArg,
+    /// Write nothing; list files that would be created or updated and exit 1
+    /// if any (CI: committed files match the spec).
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub no_org: NoOrgArgs,
+}
+
+/// `-o`/`--target-org` on a command that uses no org: accepted by the parser
+/// only to refuse it with a hint, since `-o` is the org in every sfprov and sf
+/// command (it never names an output; that is `-d`).
+#[derive(Debug, Args)]
+pub struct NoOrgArgs {
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "NAME",
+        hide = true,
+        num_args = 0..=1,
+        default_missing_value = ""
+    )]
+    pub target_org: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -4,9 +4,11 @@
 //! Does not: print (the CLI renders the report) or know the canonical rules
 //! (`metadata` does).
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::fsutil;
+use crate::metadata::limits::{self, MAX_DOCUMENT_BYTES};
 use crate::metadata::{self, schema};
 
 /// What `fmt` did with one file.
@@ -51,23 +53,27 @@ pub struct PathError {
 /// Formats (or checks) every metadata file under the given paths, in path order.
 pub fn run(opts: &Options) -> Result<Vec<FileResult>, PathError> {
     let mut files = Vec::new();
+    // A directory below a given path that cannot be read is reported like a
+    // file that cannot be; the run goes on.
+    let mut unreadable = Vec::new();
     for p in &opts.paths {
         let meta = std::fs::metadata(p).map_err(|source| PathError {
             path: p.clone(),
             source,
         })?;
         if meta.is_dir() {
-            walk(p, &mut files).map_err(|source| PathError {
+            let top = std::fs::read_dir(p).map_err(|source| PathError {
                 path: p.clone(),
                 source,
             })?;
+            walk(p, top, &mut files, &mut unreadable);
         } else {
             files.push(p.clone());
         }
     }
     files.sort();
     files.dedup();
-    Ok(files
+    let mut results: Vec<FileResult> = files
         .into_iter()
         .map(|path| {
             let name = path
@@ -81,7 +87,12 @@ pub fn run(opts: &Options) -> Result<Vec<FileResult>, PathError> {
             };
             FileResult { path, status }
         })
-        .collect())
+        .collect();
+    if !unreadable.is_empty() {
+        results.extend(unreadable);
+        results.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    Ok(results)
 }
 
 /// Whether a file name is a metadata file `fmt` handles when walking a directory:
@@ -90,28 +101,46 @@ pub fn is_metadata_file(name: &str) -> bool {
     name == "package.xml" || schema::registry_for_file(name).is_some()
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
+/// Collects metadata files under `dir` (whose entries are `entries`).
+fn walk(
+    dir: &Path,
+    entries: std::fs::ReadDir,
+    out: &mut Vec<PathBuf>,
+    unreadable: &mut Vec<FileResult>,
+) {
+    let fail = |path: PathBuf, e: std::io::Error| FileResult {
+        path,
+        status: Status::Failed(format!("cannot read directory: {e}")),
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                unreadable.push(fail(dir.to_path_buf(), e));
+                break;
+            }
+        };
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        let ty = entry.file_type()?;
+        let Ok(ty) = entry.file_type() else { continue };
         if ty.is_dir() {
             if !name.starts_with('.') && name != "node_modules" && name != "target" {
-                walk(&entry.path(), out)?;
+                match std::fs::read_dir(entry.path()) {
+                    Ok(sub) => walk(&entry.path(), sub, out, unreadable),
+                    Err(e) => unreadable.push(fail(entry.path(), e)),
+                }
             }
         } else if ty.is_file() && (is_metadata_file(&name) || name.ends_with("-meta.xml")) {
             // Other types' files are reported as skipped, not silently ignored.
             out.push(entry.path());
         }
     }
-    Ok(())
 }
 
 fn one(path: &Path, check: bool) -> Status {
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_bounded(path) {
         Ok(b) => b,
-        Err(e) => return Status::Failed(format!("cannot read: {e}")),
+        Err(message) => return Status::Failed(message),
     };
     let failed = |e: metadata::ParseError| {
         Status::Failed(format!(
@@ -141,6 +170,84 @@ fn one(path: &Path, check: bool) -> Status {
     match fsutil::write_with(&target, |w| metadata::write_canonical(&mut doc, w)) {
         Ok(()) => Status::Formatted,
         Err(e) => Status::Failed(format!("{e}: {}", e.source)),
+    }
+}
+
+/// Reads a regular file of at most `MAX_DOCUMENT_BYTES`. Anything else (a
+/// FIFO would block forever, `/dev/zero` never ends) is refused before it is
+/// opened, checked again on the open file (it may have been swapped), and read
+/// through a bounded reader (it may grow).
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    let limit = MAX_DOCUMENT_BYTES as u64;
+    let check = |meta: &std::fs::Metadata| -> Result<(), String> {
+        if !meta.is_file() {
+            return Err(format!(
+                "{} is {}, not a regular file; fmt reads only regular files",
+                path.display(),
+                kind_of(&meta.file_type())
+            ));
+        }
+        if meta.len() > limit {
+            return Err(too_large(path));
+        }
+        Ok(())
+    };
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    check(&meta)?;
+    let file = open_nonblocking(path).map_err(|e| format!("cannot read: {e}"))?;
+    check(&file.metadata().map_err(|e| format!("cannot read: {e}"))?)?;
+    let mut bytes = Vec::with_capacity(meta.len().min(limit) as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(path));
+    }
+    Ok(bytes)
+}
+
+fn too_large(path: &Path) -> String {
+    format!(
+        "{} is larger than {}, the limit for a metadata file (see README, Limits)",
+        path.display(),
+        limits::bytes(MAX_DOCUMENT_BYTES)
+    )
+}
+
+/// Opens for reading without blocking on a FIFO that has no writer.
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+/// What a file that is not a regular one is, in words.
+fn kind_of(ty: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ty.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if ty.is_char_device() || ty.is_block_device() {
+            return "a device";
+        }
+        if ty.is_socket() {
+            return "a socket";
+        }
+    }
+    if ty.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
     }
 }
 

@@ -1,11 +1,19 @@
 //! Atomic file writes.
 //! Owns: writing a file so that readers see the old bytes or the new bytes,
 //! never half a file: a temp file in the same directory, flushed, then renamed
-//! over the target, keeping the target's permissions.
-//! Does not: decide what to write.
+//! over the target. New files follow the umask; a replaced file keeps its mode.
+//! Temp files are listed process-wide (`temps`) so a signal removes them, and
+//! `inside` keeps every path within its output directory. Does not: decide
+//! what to write.
+
+mod inside;
+mod temps;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+pub use inside::{path_inside, NAME_MAX, PATH_MAX};
+pub use temps::remove_temp_files_on_signal;
 
 /// A file could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +35,60 @@ pub fn write_with<F>(path: &Path, fill: F) -> Result<(), WriteError>
 where
     F: FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
 {
+    let staged = stage(path, fill)?;
+    let created = staged.created_dirs().to_vec();
+    staged.commit().inspect_err(|_| remove_dirs(&created))
+}
+
+/// A complete temp file waiting to be renamed over its target. Dropping it
+/// without `commit` removes the temp file (directories it created stay; see
+/// [`Staged::created_dirs`]).
+#[derive(Debug)]
+pub struct Staged {
+    tmp: PathBuf,
+    target: PathBuf,
+    created: Vec<PathBuf>,
+}
+
+impl Staged {
+    /// Directories created for this file, outermost first.
+    pub fn created_dirs(&self) -> &[PathBuf] {
+        &self.created
+    }
+
+    /// Renames the temp file over the target.
+    pub fn commit(self) -> Result<(), WriteError> {
+        let mut list = temps::lock();
+        let renamed = std::fs::rename(&self.tmp, &self.target);
+        if renamed.is_ok() {
+            temps::unregister(&mut list, &self.tmp);
+        }
+        drop(list);
+        // On failure, Drop removes the temp file.
+        renamed.map_err(|source| WriteError {
+            path: self.target.clone(),
+            source,
+        })
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        let mut list = temps::lock();
+        if list.contains(&self.tmp) {
+            let _ = std::fs::remove_file(&self.tmp);
+            temps::unregister(&mut list, &self.tmp);
+        }
+    }
+}
+
+/// Writes the content of `path` to a temp file beside it, flushed to disk,
+/// creating parent directories; the target is untouched until `commit`.
+/// On failure, the temp file and the directories created are removed.
+pub fn stage<F>(path: &Path, fill: F) -> Result<Staged, WriteError>
+where
+    F: FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
+{
     let err = |source| WriteError {
         path: path.to_path_buf(),
         source,
@@ -41,23 +103,93 @@ where
             blocker.display()
         ))));
     }
-    std::fs::create_dir_all(dir).map_err(err)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".sfprov-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        fill(&mut w).map_err(err)?;
-        w.flush().map_err(err)?;
+    let created = create_dirs(dir).map_err(err)?;
+    let (mut file, tmp) = match create_temp(dir) {
+        Ok(t) => t,
+        Err(e) => {
+            remove_dirs(&created);
+            return Err(err(e));
+        }
+    };
+    // From here on, dropping `staged` removes the temp file.
+    let staged = Staged {
+        tmp,
+        target: path.to_path_buf(),
+        created,
+    };
+    let filled = (|| {
+        let mut w = std::io::BufWriter::new(&mut file);
+        fill(&mut w)?;
+        w.flush()?;
+        drop(w);
+        if let Ok(meta) = std::fs::metadata(path) {
+            file.set_permissions(meta.permissions())?;
+        }
+        file.sync_all()
+    })();
+    match filled {
+        Ok(()) => Ok(staged),
+        Err(e) => {
+            let created = staged.created.clone();
+            drop(staged);
+            remove_dirs(&created);
+            Err(err(e))
+        }
     }
-    if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(err)?;
+}
+
+/// Creates `.sfprov-XXXXXXXX.tmp` in `dir` and registers it, under the temp
+/// list's lock so a signal cannot fall between the two. The mode is 0666
+/// before the umask, as for any file a program creates.
+fn create_temp(dir: &Path) -> std::io::Result<(std::fs::File, PathBuf)> {
+    let mut list = temps::lock();
+    let mut last = None;
+    for _ in 0..16 {
+        let name = format!(".sfprov-{:016x}.tmp", fastrand::u64(..));
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(f) => {
+                temps::register(&mut list, &path);
+                return Ok((f, path));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
     }
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free temp file name")))
+}
+
+/// `create_dir_all` that returns the directories it created, outermost first.
+fn create_dirs(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let missing: Vec<PathBuf> = dir
+        .ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .take_while(|a| std::fs::symlink_metadata(a).is_err())
+        .map(Path::to_path_buf)
+        .collect();
+    let mut created = Vec::new();
+    for d in missing.into_iter().rev() {
+        match std::fs::create_dir(&d) {
+            Ok(()) => created.push(d),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && d.is_dir() => {}
+            Err(e) => {
+                remove_dirs(&created);
+                return Err(e);
+            }
+        }
+    }
+    Ok(created)
+}
+
+/// Removes directories sfprov created (innermost first), if still empty.
+pub fn remove_dirs(created: &[PathBuf]) {
+    for d in created.iter().rev() {
+        let _ = std::fs::remove_dir(d);
+    }
 }
 
 /// The first existing ancestor of `dir` (or `dir` itself) that is not a
@@ -71,56 +203,4 @@ pub fn non_directory_ancestor(dir: &Path) -> Option<PathBuf> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn writes_replaces_and_keeps_permissions() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a/b/file.xml");
-        write_atomic(&path, b"one").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"one");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
-            write_atomic(&path, b"two").unwrap();
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode, 0o640);
-        }
-        assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
-        assert_eq!(leftovers.len(), 1, "no temp files left behind");
-    }
-
-    #[test]
-    fn a_failed_fill_leaves_the_old_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        write_atomic(&path, b"old").unwrap();
-        let e = write_with(&path, |_| Err(std::io::Error::other("boom"))).unwrap_err();
-        assert!(std::error::Error::source(&e)
-            .unwrap()
-            .to_string()
-            .contains("boom"));
-        assert_eq!(std::fs::read(&path).unwrap(), b"old");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-}
-
-#[cfg(test)]
-mod blocker_tests {
-    use super::*;
-
-    #[test]
-    fn a_file_where_a_directory_should_be_is_named() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("settings"), "x").unwrap();
-        let e = write_atomic(&dir.path().join("settings/Event.settings"), b"y").unwrap_err();
-        let cause = std::error::Error::source(&e).unwrap().to_string();
-        assert!(
-            cause.contains("settings` exists and is not a directory"),
-            "{cause}"
-        );
-    }
-}
+mod tests;

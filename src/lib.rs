@@ -13,6 +13,7 @@ pub mod generate;
 pub mod metadata;
 pub mod org;
 pub mod plan;
+pub mod project;
 pub mod render;
 pub mod secret;
 pub mod spec;

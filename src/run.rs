@@ -4,14 +4,15 @@
 
 use std::io::Write;
 
-use sfprov::{fmt, generate, render, spec, templates};
+use sfprov::{fmt, generate, project, render, spec, templates};
 
 mod diff;
 mod org;
 mod plan;
 
 use crate::cli::{
-    Cli, Command, EmulatorCommand, FmtArgs, FormatArg, GenerateArgs, InitArgs, ServeArgs,
+    Cli, Command, EmulatorCommand, FmtArgs, FormatArg, GenerateArgs, InitArgs, NoOrgArgs,
+    ServeArgs, TemplatesCommand,
 };
 use crate::Outcome;
 
@@ -66,10 +67,22 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         quiet: cli.quiet,
     };
     match cli.command {
-        Command::Templates => templates_list(&s),
-        Command::Init(a) => init(&s, a),
-        Command::Generate(a) => generate(&s, a),
-        Command::Fmt(a) => fmt(&s, a),
+        Command::Templates(a) => match a.command {
+            None => templates_list(&s),
+            Some(TemplatesCommand::Show { name }) => templates_show(&s, &name),
+        },
+        Command::Init(a) => {
+            sfprov::fsutil::remove_temp_files_on_signal();
+            init(&s, a)
+        }
+        Command::Generate(a) => {
+            sfprov::fsutil::remove_temp_files_on_signal();
+            generate(&s, a)
+        }
+        Command::Fmt(a) => {
+            sfprov::fsutil::remove_temp_files_on_signal();
+            fmt(&s, a)
+        }
         Command::Diff(a) => diff::run(&s, a),
         Command::Plan(a) => plan::run(&s, a),
         Command::Show(a) => plan::show(&s, a),
@@ -118,6 +131,13 @@ fn templates_list(s: &Streams) -> Result<Outcome, Error> {
     Ok(Outcome::Success)
 }
 
+/// `sfprov templates show NAME`: the embedded TOML, as is, on stdout.
+fn templates_show(s: &Streams, name: &str) -> Result<Outcome, Error> {
+    let t = templates::get(name).ok_or_else(|| unknown_template(name))?;
+    s.out(t.text)?;
+    Ok(Outcome::Success)
+}
+
 fn unknown_template(name: &str) -> Error {
     let names: Vec<&str> = templates::all().iter().map(|t| t.name).collect();
     let mut msg = format!("error: unknown template `{name}`");
@@ -131,52 +151,138 @@ fn unknown_template(name: &str) -> Error {
     Box::new(Reported(msg))
 }
 
+/// `-o` on a command without an org: a usage error, never an output path.
+fn refuse_org(command: &str, a: &NoOrgArgs, output_hint: &str) -> Result<(), Error> {
+    match &a.target_org {
+        None => Ok(()),
+        Some(name) => {
+            let name = if name.is_empty() { "DIR" } else { name };
+            Err(Box::new(Reported(format!(
+                "error: `sfprov {command}` uses no org, and `-o` is `--target-org` in every sfprov command, as in sf\nhint: {}",
+                output_hint.replace("{}", name)
+            ))))
+        }
+    }
+}
+
 fn init(s: &Streams, a: InitArgs) -> Result<Outcome, Error> {
+    refuse_org(
+        "init",
+        &a.no_org,
+        "to write the spec in directory `{}`, use `-d {}`; to name the file, `--spec {}`",
+    )?;
     let t = templates::get(&a.template).ok_or_else(|| unknown_template(&a.template))?;
-    if a.out.exists() && !a.force {
+    // Explicit --spec or -d wins; else the project root found upward; else here.
+    let path = match (&a.spec, &a.output_dir) {
+        (Some(file), _) => file.clone(),
+        (None, Some(dir)) => dir.join(project::SPEC_FILE),
+        (None, None) => {
+            let found = project::discover_from_cwd();
+            project::join(
+                found.root().unwrap_or(std::path::Path::new(".")),
+                project::SPEC_FILE,
+            )
+        }
+    };
+    if path.exists() && !a.force {
         return Err(Box::new(Reported(format!(
-            "error: `{}` already exists\nhint: edit it, or run `sfprov init --template {} --out {} --force` to replace it",
-            a.out.display(),
+            "error: `{}` already exists\nhint: edit it, or run `sfprov init --template {} --spec {} --force` to replace it",
+            path.display(),
             t.name,
-            a.out.display()
+            path.display()
         ))));
     }
-    sfprov::fsutil::write_atomic(&a.out, templates::starter_spec(t).as_bytes())?;
-    s.out(&format!("created {}\n", a.out.display()))?;
+    sfprov::fsutil::write_atomic(&path, templates::starter_spec(t).as_bytes())?;
+    s.out(&format!("created {}\n", path.display()))?;
+    // Plain `sfprov generate` when it would find this file by itself.
+    let generate = if project::discover_from_cwd().spec().as_deref() == Some(path.as_path()) {
+        "sfprov generate".to_string()
+    } else {
+        format!("sfprov generate --spec {}", path.display())
+    };
     s.err(&format!(
-        "next: set [user] username and email in {}, then run `sfprov generate --spec {}`",
-        a.out.display(),
-        a.out.display()
+        "next: set [user] username and email in {}, then run `{generate}`",
+        path.display()
     ));
     Ok(Outcome::Success)
 }
 
-fn load_spec(s: &Streams, a: &GenerateArgs) -> Result<spec::Loaded, Error> {
+/// Where generate reads and writes: explicit `--spec` / `-d` win; otherwise
+/// the nearest `sfprov.toml` and the project root found upward (README,
+/// "Projects"); otherwise the current directory.
+struct GeneratePaths {
+    spec: std::path::PathBuf,
+    out: std::path::PathBuf,
+}
+
+fn generate_paths(a: &GenerateArgs) -> GeneratePaths {
+    let found = if a.spec.is_none() || a.output_dir.is_none() {
+        project::discover_from_cwd()
+    } else {
+        project::Found::default()
+    };
+    GeneratePaths {
+        spec: a
+            .spec
+            .clone()
+            .or_else(|| found.spec())
+            .unwrap_or_else(|| project::SPEC_FILE.into()),
+        out: a
+            .output_dir
+            .clone()
+            .or_else(|| found.root().map(std::path::Path::to_path_buf))
+            .unwrap_or_else(|| ".".into()),
+    }
+}
+
+fn load_spec(
+    s: &Streams,
+    a: &GenerateArgs,
+    spec_path: &std::path::Path,
+) -> Result<spec::Loaded, Error> {
     let loaded = match &a.template {
         Some(t) => {
             templates::get(t).ok_or_else(|| unknown_template(t))?;
             spec::load_template(t)
         }
         None => {
-            if !a.spec.exists() {
+            if !spec_path.exists() {
+                let looked = if a.spec.is_none() {
+                    " (looked here and in every directory above)"
+                } else {
+                    ""
+                };
                 return Err(Box::new(Reported(format!(
-                    "error: no spec at `{}`\nhint: create one with `sfprov init --template zendesk` (see `sfprov templates`), or generate straight from a template with `sfprov generate --template zendesk`",
-                    a.spec.display()
+                    "error: no spec at `{}`{looked}\nhint: create one with `sfprov init --template zendesk` (see `sfprov templates`), or generate straight from a template with `sfprov generate --template zendesk`",
+                    spec_path.display()
                 ))));
             }
-            spec::load_file(&a.spec)
+            spec::load_file(spec_path)
         }
     };
     match loaded {
-        Ok(l) => {
-            s.err(&render::diagnostics(&l.diagnostics, s.verbose));
+        Ok(mut l) => {
+            let mut shown = std::mem::take(&mut l.diagnostics);
+            let more = spec::truncate(&mut shown);
+            s.err(&render::diagnostics(&shown, s.verbose));
+            for line in more {
+                s.err(&line);
+            }
+            l.diagnostics = shown;
             Ok(l)
         }
         Err(spec::SpecError::Invalid(d)) => {
             let errors = d.errors().count();
-            let mut text = render::diagnostics(&d.0, s.verbose);
+            let mut shown = d.0;
+            let more = spec::truncate(&mut shown);
+            let mut text = render::diagnostics(&shown, s.verbose);
+            for line in more {
+                text.push_str(&line);
+                text.push('\n');
+            }
             text.push_str(&format!(
-                "error: the spec has {errors} error{}; nothing was written",
+                "error: the spec has {} error{}; nothing was written",
+                spec::thousands(errors),
                 if errors == 1 { "" } else { "s" }
             ));
             Err(Box::new(Reported(text)))
@@ -186,15 +292,47 @@ fn load_spec(s: &Streams, a: &GenerateArgs) -> Result<spec::Loaded, Error> {
 }
 
 fn generate(s: &Streams, a: GenerateArgs) -> Result<Outcome, Error> {
-    let loaded = load_spec(s, &a)?;
+    refuse_org(
+        "generate",
+        &a.no_org,
+        "to write into directory `{}`, use `-d {}` (`--output-dir {}`)",
+    )?;
+    let paths = generate_paths(&a);
+    let loaded = load_spec(s, &a, &paths.spec)?;
     let format = match a.format {
         FormatArg::Source => generate::Format::Source,
         FormatArg::Mdapi => generate::Format::Mdapi,
     };
     let d = &loaded.desired;
-    let files = generate::render(d, format);
-    let report = generate::write_tree(&a.out, &files, format, &d.api_version)?;
-    s.out(&render::written_files(&report, &a.out, s.verbose))?;
+    let mut files = generate::render(d, format);
+    if format == generate::Format::Source {
+        // An sf project at the output directory decides where files go.
+        let sfdx = project::read_sfdx_project(&paths.out).map_err(|e| {
+            Reported(format!(
+                "{e}\nerror: cannot read the sf project; nothing was written"
+            ))
+        })?;
+        if let Some(p) = sfdx {
+            project::place_in_package_dir(&mut files, &p.package_dir);
+            if let Some(w) = project::api_version_warning(&p, &d.api_version) {
+                s.err(&w.to_string());
+            }
+        }
+    }
+    let out = &paths.out;
+    if a.check {
+        let plan = generate::plan_tree(out, &files, format, &d.api_version)?;
+        let (stdout, stderr) = generate::check::render(&plan.report, out);
+        s.out(&stdout)?;
+        s.err(&stderr);
+        return Ok(if plan.report.up_to_date() {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        });
+    }
+    let report = generate::write_tree(out, &files, format, &d.api_version)?;
+    s.out(&render::written_files(&report, out, s.verbose))?;
     if !d.app_policies.is_empty() && !s.verbose {
         let names: Vec<&str> = d.app_policies.keys().map(String::as_str).collect();
         s.err(&format!(
@@ -204,7 +342,7 @@ fn generate(s: &Streams, a: GenerateArgs) -> Result<Outcome, Error> {
     }
     s.err(&render::generate_summary(
         &report,
-        &a.out.display().to_string(),
+        &out.display().to_string(),
     ));
     Ok(Outcome::Success)
 }

@@ -23,8 +23,9 @@ ROOTS = [
 # How repeated entries are ordered in a retrieved file, by element name.
 # A list of key elements: entries sorted by those keys (byte order).
 # "text": entries are simple values sorted by their text.
+# ("ip", [...]): entries sorted by the numeric IP addresses in those elements.
 # Anything repeated and not listed keeps its order: the order is data
-# (ipRanges, loginIpRanges, loginFlows, ...).
+# (ipRanges, loginFlows, ...).
 KEYS = {
     "applicationVisibilities": ["application"],
     "categoryGroupVisibilities": ["dataCategoryGroup"],
@@ -46,6 +47,7 @@ KEYS = {
     "userPermissions": ["name"],
     "types": ["name"],
     "attributes": ["key"],
+    "loginIpRanges": ("ip", ["startAddress", "endAddress"]),
     "members": "text",
     "scopes": "text",
     "profileName": "text",
@@ -105,7 +107,12 @@ def main():
             key = "Key::Ordered"
             if f["many"] and f["name"] in KEYS:
                 k = KEYS[f["name"]]
-                key = "Key::Text" if k == "text" else "Key::Fields(&[" + ", ".join(f'"{x}"' for x in k) + "])"
+                if k == "text":
+                    key = "Key::Text"
+                elif isinstance(k, tuple):
+                    key = "Key::IpAddresses(&[" + ", ".join(f'"{x}"' for x in k[1]) + "])"
+                else:
+                    key = "Key::Fields(&[" + ", ".join(f'"{x}"' for x in k) + "])"
             elif not f["many"]:
                 key = "Key::Single"
             ty = f"Some({index[f['type']]})" if f["type"] else "None"

@@ -4,8 +4,11 @@
 //! Does not: talk to an org. An org can know more than this catalog (features
 //! add permissions); plan and apply check against the org itself.
 
+pub mod licenses;
+mod user_fields;
 mod user_permissions;
 
+pub use user_fields::{is_locale, is_time_zone, LOCALES, TIME_ZONES};
 pub use user_permissions::USER_PERMISSIONS;
 
 /// System permissions that need others, as Salesforce enforces on deploy
@@ -355,8 +358,7 @@ pub fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
     let limit = (input.len() / 3).max(2);
     let mut scored: Vec<(usize, &str)> = candidates
         .into_iter()
-        .map(|c| (levenshtein(&lower, &c.to_ascii_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
+        .filter_map(|c| levenshtein_within(&lower, &c.to_ascii_lowercase(), limit).map(|d| (d, c)))
         .collect();
     scored.sort();
     scored.into_iter().take(3).map(|(_, c)| c).collect()
@@ -364,18 +366,34 @@ pub fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
 
 /// Edit distance between two strings (insert, delete, substitute).
 pub fn levenshtein(a: &str, b: &str) -> usize {
+    levenshtein_within(a, b, usize::MAX).unwrap_or(usize::MAX)
+}
+
+/// The edit distance if it is at most `limit`, else `None`, giving up as soon
+/// as a row exceeds it (so "did you mean" over thousands of mistyped keys
+/// costs little).
+pub fn levenshtein_within(a: &str, b: &str, limit: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
+    for (i, ca) in a.iter().enumerate() {
         cur[0] = i + 1;
+        let mut row_min = cur[0];
         for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
+            let cost = usize::from(ca != cb);
             cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            row_min = row_min.min(cur[j + 1]);
+        }
+        if row_min > limit {
+            return None;
         }
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    Some(prev[b.len()]).filter(|d| *d <= limit)
 }
 
 #[cfg(test)]
@@ -454,6 +472,10 @@ mod tests {
             "ModifyMetadata"
         );
         assert!(suggest("Xyzzy", USER_PERMISSIONS.iter().copied()).is_empty());
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein_within("kitten", "sitting", 2), None);
+        assert_eq!(levenshtein_within("kitten", "sitting", 3), Some(3));
+        assert_eq!(levenshtein("", "abc"), 3);
     }
 
     #[test]

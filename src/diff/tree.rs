@@ -17,10 +17,6 @@ use super::{component, ComponentDiff, Mode};
 use crate::metadata::schema::{self, MetadataType};
 use crate::metadata::{self, ParseError};
 
-/// Files larger than this are refused: the largest real profiles are a few
-/// tens of megabytes.
-pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
-
 /// Why a diff could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -33,8 +29,8 @@ pub enum Error {
     Parse { path: PathBuf, source: ParseError },
     #[error("{} is not a metadata file sfprov knows (name it like `Admin.profile-meta.xml` or `profiles/Admin.profile`)", path.display())]
     Unknown { path: PathBuf },
-    #[error("{} is larger than {} MiB, the largest metadata file sfprov reads", path.display(), MAX_FILE_BYTES / (1024 * 1024))]
-    TooLarge { path: PathBuf },
+    #[error("{}: {message}", path.display())]
+    Refused { path: PathBuf, message: String },
     #[error("{} is not a regular file or directory", path.display())]
     NotFile { path: PathBuf },
     #[error("cannot compare the file {} with the directory {}: give two files or two directories", file.display(), dir.display())]
@@ -199,32 +195,13 @@ fn is_xml_like(p: &Path) -> bool {
     name.ends_with("-meta.xml") && !name.ends_with("package.xml")
 }
 
-/// Reads a file whole, refusing non-regular files and files over the limit
-/// (a FIFO or /dev/zero must not hang or exhaust memory).
+/// Reads a metadata file with `fmt`'s bounds: regular files only (a FIFO or
+/// /dev/zero must not hang or exhaust memory), at most the metadata size limit.
 pub fn read_bounded(path: &Path) -> Result<Vec<u8>, Error> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|source| Error::Read {
+    crate::fmt::read_bounded(path).map_err(|message| Error::Refused {
         path: path.into(),
-        source,
-    })?;
-    let meta = file.metadata().map_err(|source| Error::Read {
-        path: path.into(),
-        source,
-    })?;
-    if !meta.is_file() {
-        return Err(Error::NotFile { path: path.into() });
-    }
-    let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize);
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|source| Error::Read {
-            path: path.into(),
-            source,
-        })?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Error::TooLarge { path: path.into() });
-    }
-    Ok(bytes)
+        message,
+    })
 }
 
 fn diff_pair(

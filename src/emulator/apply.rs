@@ -18,6 +18,9 @@ pub fn apply_component(
     bytes: &[u8],
     api_version: f64,
 ) -> Result<(bool, bool, Option<String>), Vec<String>> {
+    // Bounded before a tree is built: depth and element count (`limits.rs`).
+    super::limits::check_xml(bytes, "The file", super::limits::MAX_FILE_ELEMENTS)
+        .map_err(|e| vec![format!("Error parsing file: {e}")])?;
     let text = metadata::read::utf8(bytes).map_err(|e| vec![format!("Error parsing file: {e}")])?;
     let doc = metadata::parse(text).map_err(|e| vec![format!("Error parsing file: {e}")])?;
     let mut doc = doc.into_owned();

@@ -1,12 +1,11 @@
 //! Deploys: the job lifecycle (Pending -> InProgress -> terminal over polls,
-//! cancel), reading the deploy zip (singlePackage or one folder down) and its
-//! package.xml, atomicity (rollbackOnError, checkOnly), and the DeployResult XML.
+//! cancel), reading the deploy zip (singlePackage or one folder down, within
+//! the limits of `limits.rs`) and its package.xml, atomicity (rollbackOnError,
+//! checkOnly), and the DeployResult XML.
 //! Does not: parse SOAP (see `mdapi.rs`) or decide what one file does to the
 //! org (see `apply.rs`).
 
-use std::collections::BTreeMap;
-use std::io::Read;
-
+use super::limits;
 use super::soap::{esc, leaf, Node};
 use super::state::OrgState;
 use super::{ids, Shared};
@@ -261,7 +260,7 @@ fn finished(
 
 /// Runs a deploy against the org: all-or-nothing unless rollbackOnError is off.
 pub fn execute(st: &mut OrgState, job: &DeployJob) -> Outcome {
-    let files = match read_zip(&job.zip) {
+    let files = match limits::read_zip(&job.zip, limits::ZipLimits::default()) {
         Ok(f) => f,
         Err(e) => {
             return finished(
@@ -418,30 +417,13 @@ pub fn execute(st: &mut OrgState, job: &DeployJob) -> Outcome {
     finished(status, failures, successes, total)
 }
 
-fn read_zip(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, String> {
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| format!("Error parsing the deploy zip file: {e}"))?;
-    let mut files = BTreeMap::new();
-    for i in 0..zip.len() {
-        let mut f = zip
-            .by_index(i)
-            .map_err(|e| format!("Error reading the deploy zip file: {e}"))?;
-        if f.is_dir() {
-            continue;
-        }
-        let mut buf = Vec::new();
-        f.read_to_end(&mut buf)
-            .map_err(|e| format!("Error reading the deploy zip file: {e}"))?;
-        files.insert(f.name().trim_start_matches("./").to_string(), buf);
-    }
-    Ok(files)
-}
-
 /// (type, member) pairs of a package.xml.
 pub type Members = Vec<(String, String)>;
 
 /// The members and the version of a package.xml.
 pub fn manifest_members(bytes: &[u8]) -> Result<(Members, Option<f64>), String> {
+    limits::check_xml(bytes, "The file", limits::MAX_FILE_ELEMENTS)
+        .map_err(|e| format!("Error parsing file: {e}"))?;
     let text = metadata::read::utf8(bytes).map_err(|e| format!("Error parsing file: {e}"))?;
     let doc = metadata::parse(text).map_err(|e| format!("Error parsing file: {e}"))?;
     let mut out = Vec::new();

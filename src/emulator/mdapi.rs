@@ -1,17 +1,20 @@
 //! The Metadata API endpoint: `POST /services/Soap/m/{version}[/anything]`.
-//! Owns: session check, dispatch on the Body's first child (SOAPAction is
-//! ignored), fault injection per operation (`soap:{operation}`), and the
+//! Owns: reading the request within its limits, the session check on its
+//! first bytes (before the rest is read or parsed), dispatch on the Body's
+//! first child (SOAPAction is ignored), fault injection per operation (`soap:{operation}`), and the
 //! synchronous calls (listMetadata, readMetadata, describeMetadata,
 //! cancelDeploy). Deploy and retrieve jobs live in `deploy.rs`/`retrieve.rs`.
 
 use std::sync::Arc;
 
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::Uri;
+use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use axum::Extension;
 
 use super::faults::{self, ConnControl, FaultAction, Outcome};
+use super::limits::{self, BodyError, MAX_SOAP_REQUEST_BYTES, PRESCAN_BYTES};
 use super::soap::{self, esc, leaf, Node};
 use super::state::str_field;
 use super::{deploy, retrieve, Shared};
@@ -38,13 +41,24 @@ pub async fn handle(
     State(shared): State<Arc<Shared>>,
     Extension(conn): Extension<ConnControl>,
     uri: Uri,
-    body: String,
+    headers: HeaderMap,
+    mut body: Body,
 ) -> Response {
-    let env = match soap::parse(&body) {
-        Ok(e) => e,
+    // The session is checked on the request's first bytes, before the rest
+    // of a body up to 50 MB is read or any of it is parsed into a tree.
+    if limits::declared_too_large(&headers, MAX_SOAP_REQUEST_BYTES) {
+        return too_large();
+    }
+    let mut bytes = Vec::new();
+    let complete =
+        match limits::fill(&mut body, &mut bytes, PRESCAN_BYTES, MAX_SOAP_REQUEST_BYTES).await {
+            Ok(c) => c,
+            Err(e) => return body_error(e),
+        };
+    let pre = match soap::prescan(&bytes, complete) {
+        Ok(p) => p,
         Err(e) => return soap::client_fault(&e.0),
     };
-    let op = env.operation.name.clone();
     // Retired versions (≤ 30.0) answer UNSUPPORTED_API_VERSION.
     let version = uri.path().trim_start_matches("/services/Soap/m/");
     let version = version.split('/').next().unwrap_or("");
@@ -54,19 +68,57 @@ pub async fn handle(
             &format!("Invalid Api version specified on URL: {version}"),
         );
     }
-    let key = format!("soap:{op}");
-    let drop_after = match faults::check(&shared.faults, &key, uri.path(), render_fault).await {
-        Outcome::Proceed => false,
-        Outcome::DropAfter => true,
-        Outcome::Respond(r) => return r,
-        Outcome::DropBefore => return conn.drop_connection().await,
-    };
-    let Some(user_id) = env
+    let mut drop_after = None;
+    if let Some(op) = &pre.operation {
+        match faults::check(
+            &shared.faults,
+            &format!("soap:{op}"),
+            uri.path(),
+            render_fault,
+        )
+        .await
+        {
+            Outcome::Proceed => drop_after = Some(false),
+            Outcome::DropAfter => drop_after = Some(true),
+            Outcome::Respond(r) => return r,
+            Outcome::DropBefore => return conn.drop_connection().await,
+        }
+    }
+    let Some(user_id) = pre
         .session_id
         .as_deref()
         .and_then(|t| shared.session_user(t))
     else {
         return soap::invalid_session();
+    };
+    if let Err(e) = limits::read_all(&mut body, &mut bytes, MAX_SOAP_REQUEST_BYTES).await {
+        return body_error(e);
+    }
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return soap::client_fault("Malformed request XML: the request is not valid UTF-8");
+    };
+    let env = match soap::parse(text) {
+        Ok(e) => e,
+        Err(e) => return soap::client_fault(&e.0),
+    };
+    drop(body);
+    let op = env.operation.name.clone();
+    let drop_after = match drop_after {
+        Some(d) => d,
+        // The operation was past the prescanned bytes: its faults apply now.
+        None => match faults::check(
+            &shared.faults,
+            &format!("soap:{op}"),
+            uri.path(),
+            render_fault,
+        )
+        .await
+        {
+            Outcome::Proceed => false,
+            Outcome::DropAfter => true,
+            Outcome::Respond(r) => return r,
+            Outcome::DropBefore => return conn.drop_connection().await,
+        },
     };
     let caller = {
         let st = shared.lock();
@@ -85,6 +137,23 @@ pub async fn handle(
         return conn.drop_connection().await;
     }
     response
+}
+
+/// Salesforce's answer to a SOAP message over 50 MB.
+fn too_large() -> Response {
+    soap::fault(
+        "EXCEEDED_MAX_SIZE_REQUEST",
+        &format!(
+            "The size of the message sent to the API exceeded {MAX_SOAP_REQUEST_BYTES} bytes (50 MB); deploy the components in smaller batches"
+        ),
+    )
+}
+
+fn body_error(e: BodyError) -> Response {
+    match e {
+        BodyError::TooLarge => too_large(),
+        BodyError::Io(m) => soap::client_fault(&format!("Could not read the request: {m}")),
+    }
 }
 
 fn dispatch(shared: &Shared, op: &str, n: &Node, caller: &Caller) -> Response {

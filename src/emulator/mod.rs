@@ -31,6 +31,7 @@ mod auth;
 mod deploy;
 mod faults;
 mod ids;
+mod limits;
 mod mdapi;
 mod partner;
 mod records;
@@ -83,8 +84,12 @@ pub enum EmulatorError {
         path: PathBuf,
         message: String,
     },
-    #[error("the local org in {} is in use by another sfprov process (pid {pid}); wait for it to finish, or delete {}/lock if that process is gone", path.display(), path.display())]
-    Busy { path: PathBuf, pid: u32 },
+    #[error("the emulator state directory {} is in use by {}; stop that process or wait for it to finish, then try again", path.display(), holder(*pid))]
+    Busy {
+        path: PathBuf,
+        /// The holder's pid, as it wrote it in `<path>/lock`.
+        pid: Option<u32>,
+    },
     #[error("cannot write emulator state under {}", path.display())]
     Persist {
         path: PathBuf,
@@ -93,6 +98,14 @@ pub enum EmulatorError {
     },
     #[error("the emulator stopped unexpectedly: {0}")]
     Runtime(String),
+}
+
+fn holder(pid: Option<u32>) -> String {
+    match pid {
+        Some(p) if p == std::process::id() => format!("another emulator in this process (pid {p})"),
+        Some(p) => format!("another sfprov process (pid {p})"),
+        None => "another sfprov process".to_string(),
+    }
 }
 
 /// How to start an emulator.
@@ -258,6 +271,9 @@ impl Drop for EmulatorHandle {
         if let Some(server) = self.server.take() {
             server.stop();
         }
+        // A request still running past the server's stop finishes its write
+        // first; then the state directory is released.
+        self.shared.close();
     }
 }
 
@@ -306,7 +322,9 @@ impl Ready {
 
 /// Runs `sfprov emulator serve`: starts, calls `on_ready` once listening, then
 /// serves until Ctrl-C or SIGTERM (or until `stop` receives), then shuts
-/// down gracefully: in-flight requests finish, the state is already on disk.
+/// down gracefully: in-flight requests finish, a write of the state in
+/// progress completes (no temp file is left), and the state directory's lock
+/// is released before this returns.
 pub fn serve(
     opts: ServeOptions,
     on_ready: impl FnOnce(&Ready),

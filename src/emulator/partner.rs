@@ -5,10 +5,12 @@
 
 use std::sync::Arc;
 
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, StatusCode, Uri};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
+use super::limits::{self, BodyError, MAX_LOGIN_REQUEST_BYTES};
 use super::soap::{self, esc, leaf};
 use super::state::{id_of, str_field};
 use super::{ids, Shared};
@@ -41,10 +43,36 @@ xmlns:xsi=\"{}\"><soapenv:Body><soapenv:Fault><faultcode>sf:{code}</faultcode><f
 }
 
 /// `POST /services/Soap/u/{version}[/…]`: `login` only.
-pub async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, body: String) -> Response {
+pub async fn handle(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    mut body: Body,
+) -> Response {
     let version = uri.path().trim_start_matches("/services/Soap/u/");
     let version = version.split('/').next().unwrap_or("").to_string();
-    let env = match soap::parse(&body) {
+    // Salesforce limits a login request to 10 KB; nothing larger is read.
+    let mut bytes = Vec::new();
+    let read = if limits::declared_too_large(&headers, MAX_LOGIN_REQUEST_BYTES) {
+        Err(BodyError::TooLarge)
+    } else {
+        limits::read_all(&mut body, &mut bytes, MAX_LOGIN_REQUEST_BYTES).await
+    };
+    match read {
+        Ok(()) => {}
+        Err(BodyError::TooLarge) => {
+            return fault(
+                "EXCEEDED_MAX_SIZE_REQUEST",
+                &format!("The login request is larger than {MAX_LOGIN_REQUEST_BYTES} bytes (10 KB), Salesforce's limit for login()"),
+                Some("UnexpectedErrorFault"),
+            )
+        }
+        Err(BodyError::Io(m)) => return soap::client_fault(&format!("Could not read the request: {m}")),
+    }
+    let Ok(body) = std::str::from_utf8(&bytes) else {
+        return soap::client_fault("Malformed request XML: the request is not valid UTF-8");
+    };
+    let env = match soap::parse(body) {
         Ok(e) => e,
         Err(e) => return soap::client_fault(&e.0),
     };

@@ -37,9 +37,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/services/data/{version}/", get(rest::resources))
         .route("/services/data/{version}/{*path}", any(rest::handle))
         .nest("/__emulator", admin::router())
-        // Salesforce takes deploy zips up to ~39 MB (50 MB as base64); axum's
-        // default body limit is 2 MB.
-        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
+        // The SOAP endpoints read their bodies themselves, within their own
+        // limits (`limits.rs`); the other routes stop at Salesforce's 50 MB
+        // message limit (axum's default is 2 MB).
+        .layer(axum::extract::DefaultBodyLimit::max(
+            super::limits::MAX_SOAP_REQUEST_BYTES,
+        ))
         .with_state(shared)
 }
 

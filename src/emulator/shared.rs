@@ -1,7 +1,8 @@
 //! What the HTTP handlers share: the org behind its lock, sessions, async
 //! jobs, query cursors, fault rules and the run-time knobs of `Config`.
-//! Owns: issuing and checking session tokens, atomic persistence of the org
-//! to `state.json` (temp file + rename), job ids.
+//! Owns: issuing and checking session tokens, the state directory's lock,
+//! atomic persistence of the org to `state.json` (temp file + rename) and its
+//! orderly stop (`close`), job ids.
 //! Does not: interpret metadata or speak HTTP.
 
 use std::collections::HashMap;
@@ -60,19 +61,28 @@ pub struct Shared {
     pub api_calls: std::sync::atomic::AtomicU64,
     state_dir: Option<PathBuf>,
     base_url: OnceLock<String>,
-    /// Held while this emulator owns `state_dir` (removed on drop).
-    _lock: Option<StateLock>,
+    /// Held while this emulator owns `state_dir`; `close` releases it.
+    dir_lock: Mutex<Option<StateLock>>,
+    /// Taken for each write of `state.json`; `true` once `close` ran, after
+    /// which nothing is written.
+    closed: Mutex<bool>,
 }
 
 const STATE_FILE: &str = "state.json";
 const LOCK_FILE: &str = "lock";
+/// Temp files of `persist` are named `.state.json.<random>.tmp`.
+const TMP_PREFIX: &str = ".state.json.";
+const TMP_SUFFIX: &str = ".tmp";
 
-/// One process at a time per state directory: two sfprov processes sharing
-/// `.sfprov/local-org` would otherwise overwrite each other's changes. The
-/// lock file holds the owner's pid; a lock whose process is gone (checked
-/// through /proc where there is one) is taken over.
+/// One emulator at a time per state directory: two sharing `.sfprov/local-org`
+/// would overwrite each other's changes. The lock is an exclusive `flock` on
+/// `lock` (std's `File::try_lock`), held while this emulator runs; the
+/// kernel releases it when the process ends however it ends, so there is no
+/// stale lock to take over. The file holds the owner's pid for the message
+/// of the one that waits; the file itself is never removed (removing a
+/// locked file would let a third process lock a new one beside it).
 struct StateLock {
-    path: PathBuf,
+    file: std::fs::File,
 }
 
 impl StateLock {
@@ -84,33 +94,83 @@ impl StateLock {
         };
         std::fs::create_dir_all(dir).map_err(persist)?;
         let path = dir.join(LOCK_FILE);
-        let me = std::process::id();
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            if let Ok(pid) = text.trim().parse::<u32>() {
-                let alive = std::path::Path::new(&format!("/proc/{pid}")).exists();
-                if pid != me && alive {
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(persist)?;
+        // A lock just released can still be held for a moment by a process
+        // forked (by another thread) before its exec closed the inherited
+        // descriptor: retry briefly before calling the directory busy.
+        let mut tries = 0;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if tries < 25 => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
                     return Err(EmulatorError::Busy {
                         path: dir.to_path_buf(),
-                        pid,
-                    });
+                        pid: holder_pid(&path),
+                    })
                 }
+                Err(std::fs::TryLockError::Error(e)) => return Err(persist(e)),
             }
         }
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(persist)?;
-        write!(tmp, "{me}").map_err(persist)?;
-        tmp.persist(&path).map_err(|e| persist(e.error))?;
-        Ok(StateLock { path })
+        file.set_len(0).map_err(persist)?;
+        write!(file, "{}", std::process::id()).map_err(persist)?;
+        // We own the directory now: a temp file in it is a leftover of a
+        // process that was killed mid-write (SIGKILL, power loss).
+        remove_temp_files(dir);
+        Ok(StateLock { file })
     }
 }
 
 impl Drop for StateLock {
     fn drop(&mut self) {
-        // Only remove our own lock (another process may have taken over a
-        // lock it judged stale).
-        let ours = std::fs::read_to_string(&self.path)
-            .is_ok_and(|t| t.trim() == std::process::id().to_string());
-        if ours {
-            let _ = std::fs::remove_file(&self.path);
+        // Empty the pid while still locked; closing the file unlocks it.
+        let _ = self.file.set_len(0);
+    }
+}
+
+/// The pid the lock's holder wrote. It writes it just after locking, so a
+/// starter that lost the race may read the file before that: wait briefly.
+fn holder_pid(path: &std::path::Path) -> Option<u32> {
+    let mut last = None;
+    for _ in 0..50 {
+        let pid = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| t.trim().parse::<u32>().ok());
+        if let Some(pid) = pid {
+            // A pid left by a holder that died is replaced by the new holder's.
+            let proc = std::path::Path::new("/proc");
+            if !proc.exists() || proc.join(pid.to_string()).exists() {
+                return Some(pid);
+            }
+            last = Some(pid);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    last
+}
+
+fn remove_temp_files(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        // Ours, and `.tmpXXXXXX` (tempfile's default) of older versions.
+        let legacy = name.len() == 10
+            && name.starts_with(".tmp")
+            && name[4..].chars().all(|c| c.is_ascii_alphanumeric());
+        if legacy || (name.starts_with(TMP_PREFIX) && name.ends_with(TMP_SUFFIX)) {
+            let _ = std::fs::remove_file(e.path());
         }
     }
 }
@@ -150,7 +210,8 @@ impl Shared {
             api_calls: std::sync::atomic::AtomicU64::new(0),
             state_dir: config.state_dir,
             base_url: OnceLock::new(),
-            _lock: lock,
+            dir_lock: Mutex::new(lock),
+            closed: Mutex::new(false),
         };
         if shared.state_dir.is_some() {
             let st = shared.lock();
@@ -177,8 +238,11 @@ impl Shared {
             .map_or("http://127.0.0.1", String::as_str)
     }
 
-    /// Writes the state atomically (temp file in the same directory + rename).
+    /// Writes the state atomically: serialized first, then written to a temp
+    /// file in the same directory and renamed over `state.json`. A temp file
+    /// exists only inside this call, which `close` waits for.
     pub fn persist(&self, st: &OrgState) -> Result<(), EmulatorError> {
+        use std::io::Write;
         let Some(dir) = &self.state_dir else {
             return Ok(());
         };
@@ -186,12 +250,31 @@ impl Shared {
             path: dir.clone(),
             source,
         };
+        let bytes = serde_json::to_vec(st).map_err(|e| err(e.into()))?;
+        let closed = lock(&self.closed);
+        if *closed {
+            return Err(err(std::io::Error::other("the emulator is shutting down")));
+        }
         std::fs::create_dir_all(dir).map_err(err)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-        serde_json::to_writer(&mut tmp, st).map_err(|e| err(e.into()))?;
+        // Removed on drop unless renamed, so an error leaves nothing behind.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(TMP_PREFIX)
+            .suffix(TMP_SUFFIX)
+            .tempfile_in(dir)
+            .map_err(err)?;
+        tmp.write_all(&bytes).map_err(err)?;
         tmp.persist(dir.join(STATE_FILE))
             .map_err(|e| err(e.error))?;
+        drop(closed);
         Ok(())
+    }
+
+    /// Stops persisting: waits for a write in progress to finish (so no temp
+    /// file is left), refuses later ones, and releases the state directory's
+    /// lock. Called when the server has stopped.
+    pub fn close(&self) {
+        *lock(&self.closed) = true;
+        lock(&self.dir_lock).take();
     }
 
     /// Whether changes are written to a state directory.
@@ -294,25 +377,33 @@ mod lock_tests {
     use super::*;
 
     #[test]
-    fn a_live_owner_blocks_and_a_stale_lock_is_taken_over() {
+    fn one_holder_at_a_time_and_released_on_drop() {
         let dir = tempfile::tempdir().unwrap();
-        // pid 1 is alive on Linux; elsewhere /proc is absent and the lock is
-        // judged stale, which is the documented fallback.
-        std::fs::write(dir.path().join(LOCK_FILE), "1").unwrap();
-        let live = std::path::Path::new("/proc/1").exists();
-        match StateLock::acquire(dir.path()) {
-            Err(EmulatorError::Busy { pid, .. }) => assert!(live && pid == 1),
-            Ok(_) => assert!(!live),
-            Err(e) => panic!("{e}"),
-        }
-        // A pid that does not exist: taken over, and removed on drop.
-        std::fs::write(dir.path().join(LOCK_FILE), "4294967290").unwrap();
-        let lock = StateLock::acquire(dir.path()).unwrap();
+        let first = StateLock::acquire(dir.path()).unwrap();
         assert_eq!(
             std::fs::read_to_string(dir.path().join(LOCK_FILE)).unwrap(),
             std::process::id().to_string()
         );
-        drop(lock);
-        assert!(!dir.path().join(LOCK_FILE).exists());
+        // A second open file description in this very process is refused too.
+        match StateLock::acquire(dir.path()) {
+            Err(EmulatorError::Busy { pid, .. }) => assert_eq!(pid, Some(std::process::id())),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        drop(first);
+        let again = StateLock::acquire(dir.path()).unwrap();
+        drop(again);
+        assert!(dir.path().join(LOCK_FILE).exists(), "the lock file stays");
+    }
+
+    #[test]
+    fn a_pid_left_in_an_unlocked_file_is_not_a_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(LOCK_FILE), "1").unwrap();
+        std::fs::write(dir.path().join(".state.json.abc123.tmp"), "{").unwrap();
+        let _held = StateLock::acquire(dir.path()).unwrap();
+        assert!(
+            !dir.path().join(".state.json.abc123.tmp").exists(),
+            "leftover temp files are removed by the new owner"
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! SOAP 1.1 envelopes of the Metadata API: reading requests, writing responses
 //! and faults. Owns: namespace-aware parsing of a request into a small tree
 //! keyed by local names (any prefix, default namespaces, unknown elements
-//! tolerated), and the response/fault envelope text.
+//! tolerated), bounded in depth and element count (`limits.rs`), a prescan of
+//! a request's first bytes for its session, and the response/fault envelope text.
 //! Does not: know what an operation means (see `mdapi.rs`).
 
 use axum::http::{header, StatusCode};
@@ -9,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
+
+use super::limits::{self, MAX_SOAP_ELEMENTS, MAX_XML_DEPTH};
 
 pub const ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 pub const MD_NS: &str = "http://soap.sforce.com/2006/04/metadata";
@@ -49,9 +52,8 @@ impl Node {
     }
 }
 
-/// A parsed request envelope.
+/// A parsed request envelope (its session is read by [`prescan`]).
 pub struct Envelope {
-    pub session_id: Option<String>,
     /// The first child of Body: the operation.
     pub operation: Node,
 }
@@ -68,11 +70,6 @@ pub fn parse(body: &str) -> Result<Envelope, BadRequest> {
             root.name
         )));
     }
-    let session_id = root
-        .child("Header")
-        .and_then(|h| h.child("SessionHeader"))
-        .and_then(|s| s.text_of("sessionId"))
-        .map(str::to_string);
     let body = root
         .child("Body")
         .ok_or_else(|| BadRequest("The Envelope has no Body".into()))?;
@@ -81,20 +78,28 @@ pub fn parse(body: &str) -> Result<Envelope, BadRequest> {
         .first()
         .cloned()
         .ok_or_else(|| BadRequest("The Body is empty".into()))?;
-    Ok(Envelope {
-        session_id,
-        operation,
-    })
+    Ok(Envelope { operation })
 }
 
 fn parse_tree(body: &str) -> Result<Node, BadRequest> {
     let mut reader = NsReader::from_str(body);
     let mut stack: Vec<Node> = Vec::new();
+    let mut elements = 0usize;
     let bad = |e: &dyn std::fmt::Display| BadRequest(format!("Malformed request XML: {e}"));
     loop {
         let (res, ev) = reader.read_resolved_event().map_err(|e| bad(&e))?;
         match ev {
             Event::Start(ref s) | Event::Empty(ref s) => {
+                elements += 1;
+                if elements > MAX_SOAP_ELEMENTS {
+                    return Err(BadRequest(limits::elements_message(
+                        "The request",
+                        MAX_SOAP_ELEMENTS,
+                    )));
+                }
+                if stack.len() >= MAX_XML_DEPTH {
+                    return Err(BadRequest(limits::depth_message("The request")));
+                }
                 let mut node = Node {
                     name: String::from_utf8_lossy(s.local_name().as_ref()).into_owned(),
                     ns: match res {
@@ -144,6 +149,86 @@ fn parse_tree(body: &str) -> Result<Node, BadRequest> {
             Event::Eof => return Err(bad(&"unexpected end of document")),
             _ => {}
         }
+    }
+}
+
+/// What the first bytes of a request say before the rest is read: the
+/// session id of the SessionHeader and the operation (the Body's first child).
+#[derive(Debug, Default)]
+pub struct Prescan {
+    pub session_id: Option<String>,
+    pub operation: Option<String>,
+}
+
+/// Scans the start of a request (`complete`: the whole body) for its session
+/// and operation, building no tree, so that an unauthenticated request costs
+/// at most [`limits::PRESCAN_BYTES`]. Malformed XML is an error only when the
+/// whole body is at hand (a prefix may end anywhere).
+pub fn prescan(input: &[u8], complete: bool) -> Result<Prescan, BadRequest> {
+    let mut reader = NsReader::from_reader(input);
+    let mut buf = Vec::new();
+    let mut out = Prescan::default();
+    // Local names of the open elements at depths 1 to 3.
+    let mut path: Vec<Vec<u8>> = Vec::new();
+    let mut depth = 0usize;
+    let mut session: Option<String> = None;
+    let bad = |e: &dyn std::fmt::Display| BadRequest(format!("Malformed request XML: {e}"));
+    loop {
+        let (res, ev) = match reader.read_resolved_event_into(&mut buf) {
+            Ok(r) => r,
+            Err(_) if !complete => return Ok(out),
+            Err(e) => return Err(bad(&e)),
+        };
+        match ev {
+            Event::Start(ref s) | Event::Empty(ref s) => {
+                depth += 1;
+                if depth > MAX_XML_DEPTH {
+                    return Err(BadRequest(limits::depth_message("The request")));
+                }
+                let local = s.local_name().as_ref().to_vec();
+                if depth == 1 {
+                    let in_env = matches!(res, ResolveResult::Bound(ns) if ns.as_ref() == ENVELOPE_NS.as_bytes());
+                    if local != b"Envelope" || !in_env {
+                        return Err(BadRequest(format!(
+                            "Expected a SOAP 1.1 Envelope in {ENVELOPE_NS}, found {}",
+                            String::from_utf8_lossy(&local)
+                        )));
+                    }
+                }
+                if depth == 3 && path.get(1).is_some_and(|p| p == b"Body") {
+                    out.operation = Some(String::from_utf8_lossy(&local).into_owned());
+                    return Ok(out);
+                }
+                let in_session_header = depth == 4
+                    && path.get(1).is_some_and(|p| p == b"Header")
+                    && path.get(2).is_some_and(|p| p == b"SessionHeader");
+                if in_session_header && local == b"sessionId" && matches!(ev, Event::Start(_)) {
+                    session = Some(String::new());
+                }
+                if matches!(ev, Event::Empty(_)) {
+                    depth -= 1;
+                } else if depth <= 3 {
+                    path.push(local);
+                }
+            }
+            Event::Text(t) => {
+                if let Some(s) = session.as_mut() {
+                    s.push_str(&t.unescape().map_err(|e| bad(&e))?);
+                }
+            }
+            Event::End(_) => {
+                if let Some(s) = session.take() {
+                    out.session_id = Some(s.trim().to_string());
+                }
+                if depth <= 3 {
+                    path.pop();
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Eof => return Ok(out),
+            _ => {}
+        }
+        buf.clear();
     }
 }
 
@@ -231,8 +316,18 @@ mod tests {
         let a = r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:met="http://soap.sforce.com/2006/04/metadata"><soapenv:Header><met:SessionHeader><met:sessionId>T</met:sessionId></met:SessionHeader></soapenv:Header><soapenv:Body><met:listMetadata><met:queries><met:type>Profile</met:type></met:queries></met:listMetadata></soapenv:Body></soapenv:Envelope>"#;
         let b = r#"<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><SessionHeader xmlns="http://soap.sforce.com/2006/04/metadata"><sessionId>T</sessionId></SessionHeader></e:Header><e:Body xmlns="http://soap.sforce.com/2006/04/metadata"><listMetadata><queries><type>Profile</type><runAllTests>x</runAllTests></queries></listMetadata></e:Body></e:Envelope>"#;
         for x in [a, b] {
+            let pre = prescan(x.as_bytes(), true).unwrap();
+            assert_eq!(pre.session_id.as_deref(), Some("T"));
+            assert_eq!(pre.operation.as_deref(), Some("listMetadata"));
+            // A prefix that stops inside the Body still has both.
+            let cut = x
+                .find("<queries")
+                .or_else(|| x.find("<met:queries"))
+                .unwrap()
+                + 3;
+            let pre = prescan(&x.as_bytes()[..cut], false).unwrap();
+            assert_eq!(pre.session_id.as_deref(), Some("T"));
             let env = parse(x).unwrap();
-            assert_eq!(env.session_id.as_deref(), Some("T"));
             assert_eq!(env.operation.name, "listMetadata");
             assert_eq!(env.operation.ns, MD_NS);
             let q = env.operation.child("queries").unwrap();

@@ -4,8 +4,10 @@
 //! Does not: decide what is desired (spec) or build XML by hand (the metadata
 //! writer serializes every file).
 
+pub mod check;
 mod components;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::fsutil;
@@ -109,7 +111,7 @@ pub fn sfdx_project(api_version: &str) -> GeneratedFile {
     }
 }
 
-/// What writing a tree did, file by file.
+/// What writing a tree did (or, for `--check`, would do), file by file.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct WriteReport {
     pub created: Vec<String>,
@@ -117,25 +119,41 @@ pub struct WriteReport {
     pub unchanged: Vec<String>,
 }
 
-/// Writes files under `out`, each atomically (temp file + rename), leaving
-/// files whose bytes are already right untouched. For source format, adds
-/// sfdx-project.json when absent.
-pub fn write_tree(
+impl WriteReport {
+    /// Whether the tree on disk already matches: nothing to create or update.
+    pub fn up_to_date(&self) -> bool {
+        self.created.is_empty() && self.updated.is_empty()
+    }
+}
+
+/// What writing a tree would do, worked out without writing: every target
+/// checked (inside `out`, writable shape), every existing file compared.
+#[derive(Debug)]
+pub struct TreePlan {
+    pub report: WriteReport,
+    /// The files to write (created or updated), with their full paths.
+    writes: Vec<(PathBuf, Vec<u8>)>,
+}
+
+/// Plans writing `files` under `out` (see [`write_tree`]); touches nothing,
+/// so `generate --check` is this plan's report.
+pub fn plan_tree(
     out: &Path,
     files: &[GeneratedFile],
     format: Format,
     api_version: &str,
-) -> Result<WriteReport, fsutil::WriteError> {
+) -> Result<TreePlan, fsutil::WriteError> {
     let mut all: Vec<GeneratedFile> = files.to_vec();
     let project_exists = format == Format::Source && out.join("sfdx-project.json").exists();
     if format == Format::Source && !project_exists {
         all.push(sfdx_project(api_version));
     }
-    // Check every target first, so a path that cannot be written (a file
-    // where a directory must be, a directory where a file must be) stops the
-    // run before anything is written.
+    // Check every target first, so a path that cannot be written (outside
+    // `out`, too long, a file where a directory must be, a directory where a
+    // file must be) stops the run before anything is written.
+    let mut targets = Vec::with_capacity(all.len());
     for f in &all {
-        let path = out.join(&f.path);
+        let path = fsutil::path_inside(out, &f.path)?;
         let blocker = if path.is_dir() {
             Some(path.clone())
         } else {
@@ -150,32 +168,90 @@ pub fn write_tree(
             return Err(fsutil::WriteError {
                 path,
                 source: std::io::Error::other(format!(
-                    "`{}` {what}; remove it or choose another --out (nothing was written)",
+                    "`{}` {what}; remove it or choose another directory with -d (nothing was written)",
                     b.display()
                 )),
             });
         }
+        targets.push(path);
     }
     let mut report = WriteReport::default();
     if project_exists {
         // Not sfprov's to rewrite, but part of the tree: report it.
         report.unchanged.push("sfdx-project.json".into());
     }
-    for f in &all {
-        let path: PathBuf = out.join(&f.path);
+    let mut writes = Vec::new();
+    for (f, path) in all.into_iter().zip(targets) {
         match std::fs::read(&path) {
-            Ok(existing) if existing == f.bytes => report.unchanged.push(f.path.clone()),
+            Ok(existing) if existing == f.bytes => report.unchanged.push(f.path),
             Ok(_) => {
-                fsutil::write_atomic(&path, &f.bytes)?;
-                report.updated.push(f.path.clone());
+                report.updated.push(f.path);
+                writes.push((path, f.bytes));
             }
             Err(_) => {
-                fsutil::write_atomic(&path, &f.bytes)?;
-                report.created.push(f.path.clone());
+                report.created.push(f.path);
+                writes.push((path, f.bytes));
             }
         }
     }
-    Ok(report)
+    Ok(TreePlan { report, writes })
+}
+
+/// Writes files under `out`, leaving files whose bytes are already right
+/// untouched. For source format, adds sfdx-project.json when absent. All or
+/// nothing as far as a file system allows: every file is first written to a
+/// temp file beside its target, and only when all are complete are they
+/// renamed into place; a failure before that removes the temp files and the
+/// directories created, so "nothing was written" holds.
+pub fn write_tree(
+    out: &Path,
+    files: &[GeneratedFile],
+    format: Format,
+    api_version: &str,
+) -> Result<WriteReport, fsutil::WriteError> {
+    let plan = plan_tree(out, files, format, api_version)?;
+    let mut staged: Vec<fsutil::Staged> = Vec::with_capacity(plan.writes.len());
+    for (path, bytes) in &plan.writes {
+        match fsutil::stage(path, |w| w.write_all(bytes)) {
+            Ok(s) => staged.push(s),
+            Err(e) => {
+                let created: Vec<PathBuf> = staged
+                    .iter()
+                    .flat_map(|s| s.created_dirs().to_vec())
+                    .collect();
+                drop(staged);
+                fsutil::remove_dirs(&created);
+                return Err(nothing_written(e));
+            }
+        }
+    }
+    let total = staged.len();
+    for (done, s) in staged.into_iter().enumerate() {
+        s.commit().map_err(|e| partly_written(e, done, total))?;
+    }
+    Ok(plan.report)
+}
+
+fn nothing_written(e: fsutil::WriteError) -> fsutil::WriteError {
+    let kind = e.source.kind();
+    fsutil::WriteError {
+        path: e.path,
+        source: std::io::Error::new(kind, format!("{}; nothing was written", e.source)),
+    }
+}
+
+fn partly_written(e: fsutil::WriteError, done: usize, total: usize) -> fsutil::WriteError {
+    let kind = e.source.kind();
+    fsutil::WriteError {
+        path: e.path,
+        source: std::io::Error::new(
+            kind,
+            format!(
+                "{}; {done} of {total} files were already written; fix the cause and run generate again to finish",
+                e.source
+            ),
+        ),
+    }
 }
 
 #[cfg(test)]

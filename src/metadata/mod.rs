@@ -4,10 +4,12 @@
 //! (`package`). Does not: network I/O, file-system walking, or deciding changes.
 //!
 //! Reading keeps everything (unknown elements, `xsi:nil`, extra namespace
-//! declarations, comments); canonical writing gives the bytes a Metadata API
+//! declarations, comments, also before and after the root) within the limits in
+//! `limits`; canonical writing gives the bytes a Metadata API
 //! retrieve writes, so reading then writing a retrieved file is byte-identical.
 
 pub mod canon;
+pub mod limits;
 pub mod names;
 pub mod package;
 pub mod read;
@@ -15,7 +17,8 @@ pub mod schema;
 pub mod tree;
 pub mod write;
 
-pub use read::{parse, ParseError};
+pub use limits::{Limit, Limits};
+pub use read::{parse, parse_with, ParseError};
 pub use tree::{Content, Document, Element, METADATA_NS};
 
 /// Parses `bytes` and returns its canonical form.

@@ -7,12 +7,17 @@
 //! back the canonical indentation. Text in a leaf is kept exactly. Mixed content
 //! (text beside child elements), DTDs and processing instructions do not occur in
 //! metadata and are refused rather than silently lost.
+//!
+//! Bounded: depth, element count and size are checked as the input is read
+//! (see `limits`), so no input makes reading, ordering or writing overflow the
+//! stack or take more than linear time and memory.
 
 use std::borrow::Cow;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
+use super::limits::{Limit, Limits};
 use super::tree::{Content, Document, Element};
 
 /// Why a metadata document could not be read, with its position in the input.
@@ -24,6 +29,8 @@ pub struct ParseError {
     /// 1-based column (in characters) of the problem.
     pub column: usize,
     pub message: String,
+    /// The limit the document went over, when that is the problem.
+    pub limit: Option<Limit>,
 }
 
 impl ParseError {
@@ -33,6 +40,14 @@ impl ParseError {
             line,
             column,
             message: message.into(),
+            limit: None,
+        }
+    }
+
+    fn over(input: &str, offset: usize, limit: Limit) -> Self {
+        ParseError {
+            limit: Some(limit),
+            ..Self::at(input, offset, limit.message())
         }
     }
 }
@@ -64,8 +79,21 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, ParseError> {
     })
 }
 
-/// Parses one metadata document. Strings borrow from `input` where possible.
+/// Parses one metadata document within the default limits. Strings borrow
+/// from `input` where possible.
 pub fn parse(input: &str) -> Result<Document<'_>, ParseError> {
+    parse_with(input, &Limits::DEFAULT)
+}
+
+/// Parses one metadata document within `limits`.
+pub fn parse_with<'a>(input: &'a str, limits: &Limits) -> Result<Document<'a>, ParseError> {
+    if input.len() > limits.max_bytes {
+        return Err(ParseError::over(
+            input,
+            limits.max_bytes,
+            Limit::Size(limits.max_bytes),
+        ));
+    }
     let mut reader = Reader::from_str(input);
     let config = reader.config_mut();
     config.trim_text(false);
@@ -83,6 +111,27 @@ pub fn parse(input: &str) -> Result<Document<'_>, ParseError> {
     let mut stack: Vec<Open<'_>> = Vec::new();
     let mut root: Option<Element<'_>> = None;
     let mut before_root: Vec<Cow<'_, str>> = Vec::new();
+    let mut after_root: Vec<Cow<'_, str>> = Vec::new();
+    let mut elements = 0usize;
+    // Depth and count are checked before an element is built.
+    let mut admit = |depth: usize, offset: usize| {
+        elements += 1;
+        if depth > limits.max_depth {
+            Err(ParseError::over(
+                input,
+                offset,
+                Limit::Depth(limits.max_depth),
+            ))
+        } else if elements > limits.max_elements {
+            Err(ParseError::over(
+                input,
+                offset,
+                Limit::Elements(limits.max_elements),
+            ))
+        } else {
+            Ok(())
+        }
+    };
 
     loop {
         let offset = reader.buffer_position() as usize;
@@ -95,6 +144,7 @@ pub fn parse(input: &str) -> Result<Document<'_>, ParseError> {
                 if root.is_some() {
                     return Err(ParseError::at(input, offset, "a second root element"));
                 }
+                admit(stack.len() + 1, offset)?;
                 let mut element = element_from(input, &start, offset)?;
                 if let Some(parent) = stack.last_mut() {
                     if let Some(text) = parent.text.take() {
@@ -115,6 +165,7 @@ pub fn parse(input: &str) -> Result<Document<'_>, ParseError> {
                 });
             }
             Event::Empty(start) => {
+                admit(stack.len() + 1, offset)?;
                 let mut element = element_from(input, &start, offset)?;
                 match stack.last_mut() {
                     Some(parent) => {
@@ -150,15 +201,15 @@ pub fn parse(input: &str) -> Result<Document<'_>, ParseError> {
                 let text = text
                     .unescape()
                     .map_err(|e| ParseError::at(input, offset, e.to_string()))?;
+                // Only the new piece: what came before was checked when it
+                // arrived (checking all of it again is quadratic in comments).
+                if !open.children.is_empty() && !text.trim().is_empty() {
+                    return Err(mixed(input, offset, &open.element.name));
+                }
                 append_text(
                     open_text(&mut open.text, &mut open.text_offset, offset),
                     text,
                 );
-                if !open.children.is_empty()
-                    && !open.text.as_deref().unwrap_or("").trim().is_empty()
-                {
-                    return Err(mixed(input, offset, &open.element.name));
-                }
             }
             Event::CData(cdata) => {
                 let Some(open) = stack.last_mut() else {
@@ -185,7 +236,7 @@ pub fn parse(input: &str) -> Result<Document<'_>, ParseError> {
                 match stack.last_mut() {
                     Some(open) => open.pending_comments.push(text),
                     None if root.is_none() => before_root.push(text),
-                    None => {} // after the root: nothing can carry it; retrieves never have one
+                    None => after_root.push(text),
                 }
             }
             Event::End(_) => {
@@ -246,10 +297,15 @@ pub fn parse(input: &str) -> Result<Document<'_>, ParseError> {
         ));
     }
     match root {
-        Some(root) => Ok(Document {
-            root,
-            comments_before_root: before_root,
-        }),
+        Some(mut root) => {
+            for c in after_root {
+                root.push_comment_after(c);
+            }
+            Ok(Document {
+                root,
+                comments_before_root: before_root,
+            })
+        }
         None => Err(ParseError::at(input, input.len(), "no root element")),
     }
 }
@@ -289,10 +345,20 @@ fn element_from<'a>(
     let name = reborrow(input, start.name().as_ref())
         .ok_or_else(|| ParseError::at(input, offset, "an element name is not UTF-8"))?;
     let mut element = Element::empty(name);
-    for attr in start.attributes() {
+    // quick-xml's duplicate check compares each attribute with every earlier
+    // one (quadratic: 200,000 attributes took a minute); `unique` is linear.
+    let mut unique = UniqueNames::default();
+    for attr in start.attributes().with_checks(false) {
         let attr = attr.map_err(|e| ParseError::at(input, offset, e.to_string()))?;
         let key = reborrow(input, attr.key.as_ref())
             .ok_or_else(|| ParseError::at(input, offset, "an attribute name is not UTF-8"))?;
+        if !unique.insert(attr.key.into_inner()) {
+            return Err(ParseError::at(
+                input,
+                offset,
+                format!("<{}> has the attribute `{key}` twice", start_name(start)),
+            ));
+        }
         let raw = reborrow(input, &attr.value)
             .ok_or_else(|| ParseError::at(input, offset, "an attribute value is not UTF-8"))?;
         let value = match raw {
@@ -305,6 +371,36 @@ fn element_from<'a>(
         element.push_attr(key, value);
     }
     Ok(element)
+}
+
+fn start_name(start: &BytesStart<'_>) -> String {
+    String::from_utf8_lossy(start.name().as_ref()).into_owned()
+}
+
+/// Names seen so far on one element: a short list scanned in place (elements
+/// have 0 to 2 attributes), a hash set once there are many.
+#[derive(Default)]
+struct UniqueNames<'s> {
+    few: Vec<&'s [u8]>,
+    many: std::collections::HashSet<&'s [u8]>,
+}
+
+impl<'s> UniqueNames<'s> {
+    /// Adds a name; false when it was there already.
+    fn insert(&mut self, name: &'s [u8]) -> bool {
+        const FEW: usize = 8;
+        if self.few.len() < FEW {
+            if self.few.contains(&name) {
+                return false;
+            }
+            self.few.push(name);
+            return true;
+        }
+        if self.many.is_empty() {
+            self.many.extend(self.few.iter().copied());
+        }
+        self.many.insert(name)
+    }
 }
 
 /// The `&'a str` of `input` that `part` (a slice quick-xml handed out) covers.

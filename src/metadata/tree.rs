@@ -49,6 +49,9 @@ struct Extra<'a> {
     comments_before: Vec<Cow<'a, str>>,
     /// Comments after the last child, before the end tag.
     comments_end: Vec<Cow<'a, str>>,
+    /// Comments after the end tag; only the root has any (inside it, a comment
+    /// after an element is the next one's `comments_before` or `comments_end`).
+    comments_after: Vec<Cow<'a, str>>,
 }
 
 impl<'a> Element<'a> {
@@ -149,6 +152,15 @@ impl<'a> Element<'a> {
         self.extra.as_deref().map_or(&[], |e| &e.comments_end)
     }
 
+    /// Comments after the end tag (the root's: those at the end of the file).
+    pub fn comments_after(&self) -> &[Cow<'a, str>] {
+        self.extra.as_deref().map_or(&[], |e| &e.comments_after)
+    }
+
+    pub(crate) fn push_comment_after(&mut self, c: Cow<'a, str>) {
+        self.extra_mut().comments_after.push(c);
+    }
+
     pub(crate) fn push_comment_before(&mut self, c: Cow<'a, str>) {
         self.extra_mut().comments_before.push(c);
     }
@@ -177,6 +189,7 @@ impl<'a> Element<'a> {
                     attrs: e.attrs.into_iter().map(|(n, v)| (own(n), own(v))).collect(),
                     comments_before: e.comments_before.into_iter().map(own).collect(),
                     comments_end: e.comments_end.into_iter().map(own).collect(),
+                    comments_after: e.comments_after.into_iter().map(own).collect(),
                 })
             }),
         }

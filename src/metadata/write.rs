@@ -17,7 +17,11 @@ pub fn write<W: Write>(doc: &Document<'_>, out: &mut W) -> io::Result<()> {
     for comment in &doc.comments_before_root {
         write_comment(out, 0, comment)?;
     }
-    write_element(out, &doc.root, 0)
+    write_element(out, &doc.root, 0)?;
+    for comment in doc.root.comments_after() {
+        write_comment(out, 0, comment)?;
+    }
+    Ok(())
 }
 
 /// The document's bytes.

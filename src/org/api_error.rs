@@ -2,6 +2,7 @@
 //! Owns: `ApiErrorCode` (the codes sfprov acts on, plus `Other`), `ApiError`,
 //! and parsing a REST error body (`[{"errorCode","message","fields"}]`, the
 //! `statusCode` spelling of collections, and OAuth's `{"error", ...}`).
+//! Server text in an `ApiError` is scrubbed on the way in (`from_server`).
 //! Does not: decide retries (see `retry`), or render hints (see `error`).
 
 use std::fmt;
@@ -112,6 +113,20 @@ impl fmt::Display for ApiError {
     }
 }
 
+impl ApiError {
+    /// An error as a server reported it: code, message and fields are
+    /// scrubbed (secrets redacted, control characters escaped) here, where
+    /// they enter sfprov, so every later view of them is safe.
+    pub fn from_server(code: &str, message: &str, fields: Vec<String>) -> ApiError {
+        use crate::secret::scrub;
+        ApiError {
+            code: ApiErrorCode::parse(&scrub(code)),
+            message: scrub(message),
+            fields: fields.iter().map(|f| scrub(f)).collect(),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct WireError {
     #[serde(rename = "errorCode", alias = "statusCode", default)]
@@ -133,21 +148,21 @@ struct WireOAuthError {
 /// `{"error": ...}` object. `None` when the body is none of these.
 pub fn parse_rest_errors(body: &str) -> Option<Vec<ApiError>> {
     fn convert(w: WireError) -> ApiError {
-        ApiError {
-            code: ApiErrorCode::parse(w.code.as_deref().unwrap_or("UNKNOWN_ERROR")),
-            message: w.message.unwrap_or_default(),
-            fields: w.fields.unwrap_or_default(),
-        }
+        ApiError::from_server(
+            w.code.as_deref().unwrap_or("UNKNOWN_ERROR"),
+            &w.message.unwrap_or_default(),
+            w.fields.unwrap_or_default(),
+        )
     }
     if let Ok(list) = serde_json::from_str::<Vec<WireError>>(body) {
         return Some(list.into_iter().map(convert).collect());
     }
     if let Ok(o) = serde_json::from_str::<WireOAuthError>(body) {
-        return Some(vec![ApiError {
-            code: ApiErrorCode::parse(&o.error),
-            message: o.error_description.unwrap_or_default(),
-            fields: Vec::new(),
-        }]);
+        return Some(vec![ApiError::from_server(
+            &o.error,
+            &o.error_description.unwrap_or_default(),
+            Vec::new(),
+        )]);
     }
     if let Ok(one) = serde_json::from_str::<WireError>(body) {
         if one.code.is_some() {

@@ -8,6 +8,7 @@
 use std::any::Any;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::api_error::{parse_rest_errors, ApiError, ApiErrorCode};
 use super::error::OrgError;
@@ -15,7 +16,7 @@ use super::http::{check_url, host_of, Request, Response, Transport, TransportErr
 use super::jwt::JwtLogin;
 use super::retry::{classify, Clock, Failure, RetryPolicy, SystemClock, Verdict};
 use super::soap::{parse_reply, Reply};
-use super::target::{ApiVersion, ConnectOptions, Target};
+use super::target::{seconds, ApiVersion, ConnectOptions, Target};
 use super::{local, sfcli};
 use crate::secret::Secret;
 
@@ -260,9 +261,11 @@ impl Org {
 
     /// Sends a request built by `build` (given the current token) and returns
     /// a successful answer. Retries idempotent calls on dropped connections,
-    /// timeouts, 5xx and REQUEST_LIMIT_EXCEEDED with backoff and jitter;
-    /// refreshes the token once on INVALID_SESSION_ID (for any call: the org
-    /// refused it before doing anything).
+    /// timeouts, 5xx and REQUEST_LIMIT_EXCEEDED with backoff and jitter, but
+    /// waits for at most `max_timeouts` request timeouts in all and announces
+    /// each retry after a timeout (`log::warn!`); refreshes the token once on
+    /// INVALID_SESSION_ID (for any call: the org refused it before doing
+    /// anything).
     pub fn execute(
         &self,
         call: &CallInfo<'_>,
@@ -270,26 +273,39 @@ impl Org {
     ) -> Result<Response, OrgError> {
         let mut refreshed = false;
         let mut retry = 0u32;
+        let (mut attempts, mut timeouts) = (0u32, 0u32);
+        let mut spent = Duration::ZERO;
         loop {
             let req = {
                 let token = self.token.lock().expect("token lock");
                 build(&token)
             };
-            let (failure_status, code, err) = match self.transport.send(&req) {
+            let started = Instant::now();
+            let sent = self.transport.send(&req);
+            spent += started.elapsed();
+            attempts += 1;
+            let (failure_status, code, err) = match sent {
                 Ok(resp) if is_success(call.protocol, resp.status) => return Ok(resp),
                 Ok(resp) => {
                     let (code, err) = self.error_from(call, &resp);
                     (Some(resp.status), code, err)
                 }
-                Err(TransportError::Timeout) => (
-                    None,
-                    None,
-                    OrgError::Timeout {
-                        org: self.label.clone(),
-                        operation: call.operation.to_string(),
-                        timeout: self.transport.timeout(),
-                    },
-                ),
+                Err(TransportError::Timeout { connect }) => {
+                    timeouts += 1;
+                    (
+                        None,
+                        None,
+                        OrgError::Timeout {
+                            org: self.label.clone(),
+                            operation: call.operation.to_string(),
+                            host: host_of(&req.url),
+                            timeout: self.transport.limit(connect),
+                            connect,
+                            attempts,
+                            spent,
+                        },
+                    )
+                }
                 Err(TransportError::Failed(reason)) => (
                     None,
                     None,
@@ -319,19 +335,39 @@ impl Org {
                 }
                 Verdict::RefreshSession => return Err(self.session_rejected(err)),
                 Verdict::RetryIfIdempotent
-                    if call.idempotent && retry + 1 < self.retry.max_attempts =>
+                    if call.idempotent
+                        && retry + 1 < self.retry.max_attempts
+                        && timeouts < self.retry.max_timeouts =>
                 {
                     let delay = {
                         let mut rng = self.rng.lock().expect("rng lock");
                         self.retry.delay(retry, &mut rng)
                     };
-                    log::debug!(
-                        "{}: {err}; retry {} in {} ms",
-                        call.operation,
-                        retry + 1,
-                        delay.as_millis()
-                    );
+                    if let OrgError::Timeout {
+                        host,
+                        timeout,
+                        connect,
+                        ..
+                    } = &err
+                    {
+                        log::warn!(
+                            "{} on org `{}`: {}; trying again in {} (gives up after {} attempts without an answer)",
+                            call.operation,
+                            self.label,
+                            super::error::stalled(host, timeout, connect),
+                            seconds(&delay),
+                            self.retry.max_timeouts
+                        );
+                    } else {
+                        log::debug!(
+                            "{}: {err}; retry {} in {} ms",
+                            call.operation,
+                            retry + 1,
+                            delay.as_millis()
+                        );
+                    }
                     self.clock.sleep(delay);
+                    spent += delay;
                     retry += 1;
                 }
                 _ => return Err(err),
@@ -395,7 +431,12 @@ impl Org {
                 }
             }
         }
-        let body: String = resp.body.chars().take(200).collect();
+        // Scrubbed before it is cut, so a cut cannot leave half a token.
+        let scrubbed = crate::secret::scrub(&resp.body);
+        let mut body: String = scrubbed.chars().take(200).collect();
+        if body.len() < scrubbed.len() {
+            body.push_str("...");
+        }
         (
             None,
             OrgError::Http {

@@ -1,6 +1,9 @@
 //! Errors from connecting to and talking with an org.
 //! Owns: `OrgError` (facts: org, operation, code, job id) and `OrgError::hint`,
 //! the runnable next step the diagnostics renderer prints under the error.
+//! Text from a server inside a variant is scrubbed where it is read (see
+//! `secret::scrub`); `to_diagnostic` scrubs the whole message again, so show
+//! an `OrgError` through it (or `render::error_chain`), not raw `Display`.
 //! Does not: print, or carry a secret (tokens are never part of a variant).
 
 use std::path::PathBuf;
@@ -65,6 +68,9 @@ pub enum OrgError {
     #[error("API version {version} is too old; sfprov needs 40.0 or newer")]
     ApiVersionTooOld { version: String },
 
+    #[error("SFPROV_HTTP_TIMEOUT=`{value}` is not a usable timeout: {reason}")]
+    BadTimeout { value: String, reason: String },
+
     #[error("invalid API version `{version}` (expected a number such as 63.0)")]
     BadApiVersion { version: String },
 
@@ -108,11 +114,19 @@ pub enum OrgError {
         reason: String,
     },
 
-    #[error("{operation} on org `{org}` got no answer within {}s", timeout.as_secs())]
+    #[error("{operation} on org `{org}`: {}{}", stalled(.host, .timeout, .connect), tries(.attempts, .spent))]
     Timeout {
         org: String,
         operation: String,
+        host: String,
+        /// The limit that was hit (the connect timeout or the request timeout).
         timeout: Duration,
+        /// True when the connection itself was not made in time.
+        connect: bool,
+        /// Attempts made, retries included.
+        attempts: u32,
+        /// Time spent on all attempts and the waits between them.
+        spent: Duration,
     },
 
     #[error("unexpected answer to {operation} from org `{org}`: {reason}")]
@@ -161,6 +175,28 @@ impl std::fmt::Display for JobKind {
             JobKind::Deploy => "deploy",
             JobKind::Retrieve => "retrieve",
         })
+    }
+}
+
+/// `no answer from HOST within 60 s (the request timeout)`, or the connect
+/// variant.
+pub(crate) fn stalled(host: &str, timeout: &Duration, connect: &bool) -> String {
+    let t = crate::org::target::seconds(timeout);
+    if *connect {
+        format!("{host} did not accept a connection within {t} (the connect timeout)")
+    } else {
+        format!("no answer from {host} within {t} (the request timeout)")
+    }
+}
+
+fn tries(attempts: &u32, spent: &Duration) -> String {
+    if *attempts > 1 {
+        format!(
+            "; gave up after {attempts} attempts in {}",
+            crate::org::target::seconds(spent)
+        )
+    } else {
+        String::new()
     }
 }
 
@@ -235,6 +271,9 @@ impl OrgError {
             OrgError::InsecureUrl { url } => {
                 format!("use {}", url.replacen("http://", "https://", 1))
             }
+            OrgError::BadTimeout { .. } => {
+                "set SFPROV_HTTP_TIMEOUT to the seconds one request may take (e.g. 120), or unset it for the default of 60".to_string()
+            }
             OrgError::ApiVersionTooOld { .. } => {
                 "set `api_version` in sfprov.toml to 40.0 or newer (for example 63.0)".to_string()
             }
@@ -252,7 +291,12 @@ impl OrgError {
             OrgError::Rest { errors, org, .. } => {
                 return errors.first().and_then(|e| code_hint(&e.code, org))
             }
-            OrgError::Timeout { .. } | OrgError::Transport { .. } => {
+            OrgError::Timeout { host, .. } => format!(
+                "check the network and VPN, and that {host} is your org's address (`--instance-url` or \
+                 the sf alias's instance URL); if the org is just slow, allow more time, e.g. \
+                 `SFPROV_HTTP_TIMEOUT=180 sfprov ...` (seconds); it is safe to re-run"
+            ),
+            OrgError::Transport { .. } => {
                 "check the network and run the command again; it is safe to re-run".to_string()
             }
             OrgError::WaitLimit { kind, id, org, .. } => match kind {
@@ -282,10 +326,13 @@ impl OrgError {
 impl OrgError {
     /// This error as a diagnostic for the shared renderer (`error:` line,
     /// `caused by:` chain folded into the message, `hint:` lines).
+    ///
+    /// Message and hint are scrubbed (secrets redacted, control characters
+    /// escaped): this is where server text is made safe to show.
     pub fn to_diagnostic(&self) -> crate::diag::Diagnostic {
-        let d = crate::diag::Diagnostic::error(self.to_string());
+        let d = crate::diag::Diagnostic::error(crate::secret::scrub(&self.to_string()));
         match self.hint() {
-            Some(h) => d.hint(h),
+            Some(h) => d.hint(crate::secret::scrub(&h)),
             None => d,
         }
     }

@@ -1,14 +1,16 @@
-//! One HTTP exchange, with a timeout, over HTTPS (plain HTTP only to loopback).
-//! Owns: URL policy (`check_url`), the HTTP client (reqwest, blocking, rustls), request/response values and
-//! `-v` request logging through the `log` facade (method, URL, status, time;
-//! never headers or bodies, which carry tokens). Does not: retry, parse
-//! SOAP or JSON, or decide what an error means (see `client`).
+//! One HTTP exchange, with timeouts, over HTTPS (plain HTTP only to loopback).
+//! Owns: URL policy (`check_url`), the HTTP client (reqwest, blocking, rustls),
+//! the connect and request timeouts, request/response values and `-v` request
+//! logging through the `log` facade (method, URL, how long it will wait,
+//! status, time; never headers or bodies, which carry tokens). Does not:
+//! retry, parse SOAP or JSON, or decide what an error means (see `client`).
 
 use std::io::Read;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use super::error::OrgError;
+use super::target::{seconds, CONNECT_TIMEOUT};
 
 /// Largest response body read (a retrieve zip, base64, stays well below).
 const MAX_BODY: u64 = 256 * 1024 * 1024;
@@ -92,32 +94,64 @@ pub struct Response {
 /// A request that got no HTTP answer.
 #[derive(Debug, Clone)]
 pub enum TransportError {
-    Timeout,
+    /// No answer in time; `connect` when the connection itself was not made.
+    Timeout { connect: bool },
     /// Refused, reset, dropped mid-answer, DNS, TLS.
     Failed(String),
 }
 
-/// Sends requests, each with the same timeout.
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::Timeout { connect: true } => {
+                f.write_str("no connection (connect timeout)")
+            }
+            TransportError::Timeout { connect: false } => {
+                f.write_str("no answer (request timeout)")
+            }
+            TransportError::Failed(reason) => write!(f, "failed: {reason}"),
+        }
+    }
+}
+
+/// Sends requests, each with the same timeouts.
 #[derive(Clone)]
 pub struct Transport {
     client: reqwest::blocking::Client,
     timeout: Duration,
+    connect_timeout: Duration,
 }
 
 impl Transport {
+    /// `timeout` bounds a whole exchange (connect, send, answer, body);
+    /// connecting alone gets at most [`CONNECT_TIMEOUT`] of it.
     pub fn new(timeout: Duration) -> Self {
+        let connect_timeout = timeout.min(CONNECT_TIMEOUT);
         let client = reqwest::blocking::Client::builder()
-            .connect_timeout(timeout.min(Duration::from_secs(30)))
+            .connect_timeout(connect_timeout)
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(super::soap::CLIENT_NAME)
             .build()
             .expect("the TLS backend (rustls) is compiled in");
-        Transport { client, timeout }
+        Transport {
+            client,
+            timeout,
+            connect_timeout,
+        }
     }
 
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// The limit a [`TransportError::Timeout`] hit.
+    pub fn limit(&self, connect: bool) -> Duration {
+        if connect {
+            self.connect_timeout
+        } else {
+            self.timeout
+        }
     }
 
     /// Sends one request; any HTTP status is a `Response`.
@@ -136,12 +170,18 @@ impl Transport {
                 .body(text.clone()),
             Body::Form(pairs) => r.form(pairs),
         };
+        log::debug!(
+            "{} {} ... (waiting up to {} for an answer)",
+            req.method,
+            log_url(&req.url),
+            seconds(&self.timeout)
+        );
         let resp = match r.send() {
             Ok(resp) => resp,
             Err(e) => {
                 let err = transport_error(&e);
                 log::debug!(
-                    "{} {} -> {:?} after {} ms",
+                    "{} {} -> {} after {} ms",
                     req.method,
                     log_url(&req.url),
                     err,
@@ -156,7 +196,7 @@ impl Transport {
         if let Err(e) = read {
             let err = io_error(&e);
             log::debug!(
-                "{} {} -> {status}, body lost: {err:?}",
+                "{} {} -> {status}, body lost: {err}",
                 req.method,
                 log_url(&req.url)
             );
@@ -188,7 +228,9 @@ fn log_url(url: &str) -> String {
 
 fn transport_error(e: &reqwest::Error) -> TransportError {
     if e.is_timeout() {
-        return TransportError::Timeout;
+        return TransportError::Timeout {
+            connect: e.is_connect(),
+        };
     }
     use std::error::Error;
     let mut src: Option<&(dyn Error + 'static)> = e.source();
@@ -204,7 +246,7 @@ fn transport_error(e: &reqwest::Error) -> TransportError {
 fn io_error(e: &std::io::Error) -> TransportError {
     use std::io::ErrorKind;
     match e.kind() {
-        ErrorKind::TimedOut | ErrorKind::WouldBlock => TransportError::Timeout,
+        ErrorKind::TimedOut | ErrorKind::WouldBlock => TransportError::Timeout { connect: false },
         _ => TransportError::Failed(e.to_string()),
     }
 }

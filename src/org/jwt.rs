@@ -115,20 +115,39 @@ impl JwtLogin {
         clock: &dyn Clock,
     ) -> Result<Granted, OrgError> {
         let mut attempt = 0;
+        let mut spent = std::time::Duration::ZERO;
         loop {
             let req = self.request()?;
-            match transport.send(&req) {
+            let started = std::time::Instant::now();
+            let sent = transport.send(&req);
+            spent += started.elapsed();
+            let timeout = |connect: bool, spent| OrgError::Timeout {
+                org: self.target.username.clone(),
+                operation: "JWT bearer login".into(),
+                host: super::http::host_of(&self.target.token_host),
+                timeout: transport.limit(connect),
+                connect,
+                attempts: attempt + 1,
+                spent,
+            };
+            match sent {
                 Ok(resp) if resp.status == 200 => return self.parse(&resp.body),
                 Ok(resp) if resp.status >= 500 && attempt < retries => {}
                 Ok(resp) => return Err(self.refused(resp.status, &resp.body)),
-                Err(_) if attempt < retries => {}
-                Err(TransportError::Timeout) => {
-                    return Err(OrgError::Timeout {
-                        org: self.target.username.clone(),
-                        operation: "JWT bearer login".into(),
-                        timeout: transport.timeout(),
-                    })
+                Err(TransportError::Timeout { connect }) if attempt < retries => {
+                    log::warn!(
+                        "JWT bearer login for `{}`: {}; trying again (gives up after {} attempts)",
+                        self.target.username,
+                        super::error::stalled(
+                            &super::http::host_of(&self.target.token_host),
+                            &transport.limit(connect),
+                            &connect
+                        ),
+                        retries + 1
+                    );
                 }
+                Err(_) if attempt < retries => {}
+                Err(TransportError::Timeout { connect }) => return Err(timeout(connect, spent)),
                 Err(TransportError::Failed(reason)) => {
                     return Err(OrgError::Transport {
                         org: self.target.username.clone(),
@@ -139,7 +158,9 @@ impl JwtLogin {
                 }
             }
             attempt += 1;
-            clock.sleep(std::time::Duration::from_millis(200 << attempt.min(4)));
+            let delay = std::time::Duration::from_millis(200 << attempt.min(4));
+            clock.sleep(delay);
+            spent += delay;
         }
     }
 

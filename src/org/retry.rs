@@ -98,6 +98,10 @@ pub fn sleep_unless_canceled(clock: &dyn Clock, d: Duration, cancel: &CancelToke
 pub struct RetryPolicy {
     /// Attempts in all, the first included.
     pub max_attempts: u32,
+    /// Attempts that may end in a timeout: a call facing a silent server
+    /// stops after this many, so it waits at most this many request
+    /// timeouts (plus the backoffs) in all.
+    pub max_timeouts: u32,
     pub base: Duration,
     pub cap: Duration,
 }
@@ -106,6 +110,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 4,
+            max_timeouts: 3,
             base: Duration::from_millis(500),
             cap: Duration::from_secs(8),
         }

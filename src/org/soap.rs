@@ -10,7 +10,7 @@ use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::{NsReader, Writer};
 
-use super::api_error::{ApiError, ApiErrorCode};
+use super::api_error::ApiError;
 use crate::secret::Secret;
 
 pub const ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -183,11 +183,7 @@ fn fault(f: &Node) -> ApiError {
             (code, message)
         }
     };
-    ApiError {
-        code: ApiErrorCode::parse(&code),
-        message,
-        fields: Vec::new(),
-    }
+    ApiError::from_server(&code, &message, Vec::new())
 }
 
 /// Parses XML into a tree of local names; checks Envelope/Body namespaces.

@@ -38,11 +38,15 @@ pub struct Environment {
     pub sf_audience_url: Option<String>,
     /// sf's configured `target-org` (project `.sf/config.json`, then global).
     pub sf_config_target_org: Option<String>,
+    /// SFPROV_HTTP_TIMEOUT as given (seconds per request); checked by
+    /// [`ConnectOptions::from_environment`].
+    pub http_timeout: Option<String>,
 }
 
 impl Environment {
     /// Reads SF_TARGET_ORG, SF_ACCESS_TOKEN, SF_AUDIENCE_URL (and their SFDX_
-    /// synonyms) and sf's config files under `cwd` and `$HOME`.
+    /// synonyms), SFPROV_HTTP_TIMEOUT, and sf's config files under `cwd` and
+    /// `$HOME`.
     pub fn from_process() -> Self {
         let var = |names: &[&str]| {
             names
@@ -56,6 +60,7 @@ impl Environment {
             sf_access_token: var(&["SF_ACCESS_TOKEN", "SFDX_ACCESS_TOKEN"]).map(Secret::new),
             sf_audience_url: var(&["SF_AUDIENCE_URL", "SFDX_AUDIENCE_URL"]),
             sf_config_target_org: configured_target_org(cwd.as_deref(), home.as_deref()),
+            http_timeout: var(&[HTTP_TIMEOUT_VAR]),
         }
     }
 }
@@ -249,12 +254,23 @@ impl std::fmt::Display for ApiVersion {
     }
 }
 
+/// The variable that sets the request timeout, in seconds.
+pub const HTTP_TIMEOUT_VAR: &str = "SFPROV_HTTP_TIMEOUT";
+/// How long one request may take, connecting included (README "Limits").
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long making the connection may take (never more than the request
+/// timeout).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest SFPROV_HTTP_TIMEOUT accepted: one hour.
+const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(3600);
+
 /// How to connect, beyond the target.
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
     /// The spec's API version; else the org's newest.
     pub api_version: Option<String>,
-    /// Timeout of each request.
+    /// Timeout of each request (connecting takes at most [`CONNECT_TIMEOUT`]
+    /// of it). A call and its retries together stop after 3 times this.
     pub request_timeout: Duration,
     /// The `sf` program (default `sf`, found on PATH).
     pub sf_program: PathBuf,
@@ -267,10 +283,55 @@ impl Default for ConnectOptions {
     fn default() -> Self {
         ConnectOptions {
             api_version: None,
-            request_timeout: Duration::from_secs(120),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
             sf_program: PathBuf::from("sf"),
             project_dir: None,
         }
+    }
+}
+
+impl ConnectOptions {
+    /// The defaults, with the request timeout from SFPROV_HTTP_TIMEOUT when
+    /// it is set.
+    pub fn from_environment(env: &Environment) -> Result<ConnectOptions, OrgError> {
+        let mut o = ConnectOptions::default();
+        if let Some(raw) = &env.http_timeout {
+            o.request_timeout = parse_http_timeout(raw)?;
+        }
+        Ok(o)
+    }
+}
+
+/// SFPROV_HTTP_TIMEOUT: seconds, more than 0 and at most 3600; fractions
+/// allowed (`0.5`).
+pub fn parse_http_timeout(raw: &str) -> Result<Duration, OrgError> {
+    let bad = |reason: &str| OrgError::BadTimeout {
+        value: raw.to_string(),
+        reason: reason.to_string(),
+    };
+    let secs: f64 = raw
+        .trim()
+        .trim_end_matches('s')
+        .parse()
+        .map_err(|_| bad("not a number of seconds"))?;
+    if !secs.is_finite() || secs <= 0.0 {
+        return Err(bad("must be more than 0"));
+    }
+    let d = Duration::from_secs_f64(secs);
+    if d > MAX_REQUEST_TIMEOUT {
+        return Err(bad("must be at most 3600 (one hour)"));
+    }
+    Ok(d)
+}
+
+/// A duration for messages: `60 s`, `1.5 s`, `250 ms`.
+pub fn seconds(d: &Duration) -> String {
+    if d.subsec_millis() == 0 && d.as_secs() > 0 {
+        format!("{} s", d.as_secs())
+    } else if d.as_secs() == 0 {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
     }
 }
 

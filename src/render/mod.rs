@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use crate::diag::{Diagnostic, Severity};
 use crate::fmt::{FileResult, Status};
 use crate::generate::WriteReport;
+use crate::secret::scrub;
 
 /// Diagnostics as text, errors first; notes only when `verbose`.
 pub fn diagnostics(diags: &[Diagnostic], verbose: bool) -> String {
@@ -25,19 +26,20 @@ pub fn diagnostics(diags: &[Diagnostic], verbose: bool) -> String {
     out
 }
 
-/// An error and its causes, one `caused by:` line each.
+/// An error and its causes, one `caused by:` line each. Each part is
+/// scrubbed (`secret::scrub`): an error may carry a server's words.
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = format!("error: {e}");
+    let mut out = format!("error: {}", scrub(&e.to_string()));
     let mut source = e.source();
     while let Some(s) = source {
-        let _ = write!(out, "\n  caused by: {s}");
+        let _ = write!(out, "\n  caused by: {}", scrub(&s.to_string()));
         source = s.source();
     }
     out
 }
 
 /// Files `generate` created or updated, one per line (stdout: the product),
-/// as paths from the working directory (`--out` included).
+/// as paths from the working directory (the output directory included).
 pub fn written_files(r: &WriteReport, out_dir: &std::path::Path, verbose: bool) -> String {
     let show = |p: &str| {
         if out_dir == std::path::Path::new(".") {

@@ -1,7 +1,9 @@
 //! `sfprov org ...`: target flags -> `org::TargetOptions` -> library call ->
 //! rendered output. With `-v`, requests are logged to stderr (method, URL,
-//! status, time; never headers or bodies). With `--json`, stdout is one JSON
-//! document even on failure.
+//! how long sfprov waits, status, time; never headers or bodies); warnings
+//! (a retry after a timeout) are shown without `-v` too. Everything shown,
+//! log lines included, is scrubbed (`secret::scrub`). With `--json`, stdout
+//! is one JSON document even on failure.
 
 use sfprov::org::{self, info::render, ConnectOptions, Environment, OrgError, TargetOptions};
 
@@ -10,17 +12,19 @@ use crate::cli::{OrgCommand, OrgInfoArgs, TargetArgs};
 use crate::Outcome;
 
 pub fn run(s: &Streams, c: OrgCommand) -> Result<Outcome, Error> {
-    if s.verbose {
-        init_request_log();
-    }
+    init_log(s.verbose, s.quiet);
     match c {
         OrgCommand::Info(a) => info(s, a),
     }
 }
 
-/// The target flags as the library's options (no clap types cross over).
-pub fn target_options(t: &TargetArgs) -> (TargetOptions, ConnectOptions) {
-    (
+/// The target flags as the library's options (no clap types cross over);
+/// the connect options take SFPROV_HTTP_TIMEOUT from `env`.
+pub fn target_options(
+    t: &TargetArgs,
+    env: &Environment,
+) -> Result<(TargetOptions, ConnectOptions), OrgError> {
+    Ok((
         TargetOptions {
             target_org: t.target_org.clone(),
             instance_url: t.instance_url.clone(),
@@ -30,14 +34,19 @@ pub fn target_options(t: &TargetArgs) -> (TargetOptions, ConnectOptions) {
         },
         ConnectOptions {
             api_version: t.api_version.clone(),
-            ..ConnectOptions::default()
+            // `--target-org local` keeps one org per project: under the
+            // project root found upward, as sf finds it (else here).
+            project_dir: sfprov::project::discover_from_cwd().root().map(Into::into),
+            ..ConnectOptions::from_environment(env)?
         },
-    )
+    ))
 }
 
 fn info(s: &Streams, a: OrgInfoArgs) -> Result<Outcome, Error> {
-    let (target, connect) = target_options(&a.target);
-    match org::org_info(&target, &Environment::from_process(), &connect) {
+    let env = Environment::from_process();
+    let result = target_options(&a.target, &env)
+        .and_then(|(target, connect)| org::org_info(&target, &env, &connect));
+    match result {
         Ok(info) => {
             s.out(&if a.json {
                 render::json(&info)
@@ -55,39 +64,50 @@ fn info(s: &Streams, a: OrgInfoArgs) -> Result<Outcome, Error> {
     }
 }
 
-/// `error: ...` then `hint: ...`, the shape every sfprov error has.
+/// `error: ...` then `hint: ...`, the shape every sfprov error has;
+/// scrubbed by `to_diagnostic`.
 pub fn human_error(e: &OrgError) -> String {
-    let mut text = format!("error: {e}");
-    if let Some(h) = e.hint() {
-        text.push_str(&format!("\nhint: {h}"));
-    }
-    text
+    e.to_diagnostic().to_string()
 }
 
 fn json_error(e: &OrgError) -> String {
+    let d = e.to_diagnostic();
     let doc = serde_json::json!({
         "format_version": render::FORMAT_VERSION,
-        "error": { "message": e.to_string(), "hint": e.hint() },
+        "error": { "message": d.message, "hint": d.hints.first() },
     });
     format!("{doc:#}\n")
 }
 
-/// `-v`: sfprov's own `log` records to stderr.
-fn init_request_log() {
+/// sfprov's own `log` records to stderr, scrubbed: warnings always (unless
+/// `-q`), request logs (`debug`) with `-v`.
+fn init_log(verbose: bool, quiet: bool) {
     struct Stderr;
     impl log::Log for Stderr {
         fn enabled(&self, m: &log::Metadata) -> bool {
-            m.target().starts_with("sfprov")
+            m.target().starts_with("sfprov") && m.level() <= log::max_level()
         }
         fn log(&self, r: &log::Record) {
             if self.enabled(r.metadata()) {
-                eprintln!("debug: {}", r.args());
+                let label = match r.level() {
+                    log::Level::Error => "error",
+                    log::Level::Warn => "warning",
+                    _ => "debug",
+                };
+                let text = sfprov::secret::scrub(&r.args().to_string());
+                eprintln!("{label}: {text}");
             }
         }
         fn flush(&self) {}
     }
     static LOGGER: Stderr = Stderr;
     if log::set_logger(&LOGGER).is_ok() {
-        log::set_max_level(log::LevelFilter::Debug);
+        log::set_max_level(if quiet {
+            log::LevelFilter::Off
+        } else if verbose {
+            log::LevelFilter::Debug
+        } else {
+            log::LevelFilter::Warn
+        });
     }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use sfprov::org::dir::DirOrg;
 use sfprov::org::read::{OrgRead, ReadError, RemoteOrg};
-use sfprov::org::{self, ConnectOptions, Environment, TargetOptions, Wait};
+use sfprov::org::{self, Environment, Wait};
 use sfprov::plan::{self, file, Plan, View};
 use sfprov::{render, spec, templates};
 
@@ -41,10 +41,12 @@ fn load_spec(s: &Streams, a: &PlanArgs) -> Result<(String, String, spec::Loaded)
             )
         }
         None => {
-            let path = a
-                .spec
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("sfprov.toml"));
+            // Explicit --spec wins; else the nearest sfprov.toml here or above.
+            let path = a.spec.clone().unwrap_or_else(|| {
+                sfprov::project::discover_from_cwd()
+                    .spec()
+                    .unwrap_or_else(|| PathBuf::from("sfprov.toml"))
+            });
             let text = std::fs::read_to_string(&path).map_err(|e| {
                 fail(
                     s,
@@ -105,19 +107,10 @@ fn open_org(s: &Streams, a: &PlanArgs) -> Result<Box<dyn OrgRead>, Error> {
             .map(|o| Box::new(o) as Box<dyn OrgRead>)
             .map_err(|e| read_error(s, a.json, e));
     }
-    let t = &a.target;
-    let target_opts = TargetOptions {
-        target_org: t.target_org.clone(),
-        instance_url: t.instance_url.clone(),
-        client_id: t.client_id.clone(),
-        jwt_key_file: t.jwt_key_file.clone(),
-        username: t.username.clone(),
-    };
-    let connect = ConnectOptions {
-        api_version: t.api_version.clone(),
-        ..ConnectOptions::default()
-    };
-    let connected = org::resolve_target(&target_opts, &Environment::from_process())
+    let env = Environment::from_process();
+    let (target_opts, connect) = super::org::target_options(&a.target, &env)
+        .map_err(|e| read_error(s, a.json, ReadError::Org(e)))?;
+    let connected = org::resolve_target(&target_opts, &env)
         .and_then(|target| org::connect(&target, &connect))
         .map_err(|e| read_error(s, a.json, ReadError::Org(e)))?;
     Ok(Box::new(RemoteOrg::new(

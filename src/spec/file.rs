@@ -1,7 +1,8 @@
 //! The shape of `sfprov.toml` and of the built-in templates, as serde types.
 //! Owns: field names, types and defaults of the spec file format.
 //! Does not: validate meaning (see `validate`) or know where a value came from
-//! (see `source`). Unknown keys are found by `serde_ignored` in `mod.rs`.
+//! (see `source`). Unknown keys and wrong types are found first, all at
+//! once with positions, by `shape`; serde reads a source only after that.
 
 use std::collections::BTreeMap;
 
@@ -80,14 +81,48 @@ pub struct AccessSpec {
     pub classes: BTreeMap<String, GrantSpec>,
 }
 
-/// A permission, page or class, granted (default) or explicitly revoked.
+/// A permission, page or class, granted (default) or explicitly revoked:
+/// `{ why = "…" }`, or plainly `true` / `false`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(from = "GrantRepr")]
 pub struct GrantSpec {
     pub why: Option<String>,
     /// `false` revokes (profiles keep what a deploy does not mention).
     pub enabled: Option<bool>,
     /// Accept a permission name sfprov does not know (a feature's permission).
     pub allow_unknown: Option<bool>,
+}
+
+/// How a grant may be written: a flag or a table.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum GrantRepr {
+    Flag(bool),
+    Table {
+        why: Option<String>,
+        enabled: Option<bool>,
+        allow_unknown: Option<bool>,
+    },
+}
+
+impl From<GrantRepr> for GrantSpec {
+    fn from(r: GrantRepr) -> Self {
+        match r {
+            GrantRepr::Flag(enabled) => GrantSpec {
+                enabled: Some(enabled),
+                ..GrantSpec::default()
+            },
+            GrantRepr::Table {
+                why,
+                enabled,
+                allow_unknown,
+            } => GrantSpec {
+                why,
+                enabled,
+                allow_unknown,
+            },
+        }
+    }
 }
 
 /// Access to one object.

@@ -1,12 +1,13 @@
 //! `sfprov.toml`: what the integration needs, in the vendor's words.
-//! Owns: loading a spec (and the template it starts from), merging them,
-//! finding unknown keys, and handing the result to validation, which returns
-//! the `Desired` state plus every warning and note. All problems come back at
-//! once, each with `file:line:col`.
+//! Owns: loading a spec (and the template it starts from), checking each
+//! source's keys and types (`shape`), merging them, and handing the result to
+//! validation, which returns the `Desired` state plus every warning and note.
+//! All problems come back at once, each with `file:line:col`.
 //! Does not: write files or talk to orgs.
 
 pub mod desired;
 pub mod file;
+pub mod shape;
 pub mod source;
 pub mod validate;
 
@@ -48,22 +49,28 @@ pub fn load_file(path: &Path) -> Result<Loaded, SpecError> {
     load_str(&path.display().to_string(), &text)
 }
 
+/// Most errors (and, separately, warnings) one run shows; the rest are
+/// counted ("… and 39,900 more errors"), so a spec with 100,000 mistakes
+/// reports in a moment and fits on a screen.
+pub const MAX_SHOWN: usize = 100;
+
 /// Loads and validates a spec given as text; `name` is how messages call it.
 pub fn load_str(name: &str, text: &str) -> Result<Loaded, SpecError> {
     let mut diags = Vec::new();
     let mut sources = Sources::default();
-    let Some((user_table, user_file)) = read_source(name, text, &mut sources, &mut diags) else {
+    let Some((user_table, user_template)) = read_source(name, text, &mut sources, &mut diags)
+    else {
         return Err(SpecError::Invalid(Diagnostics(diags)));
     };
     let mut merged = user_table;
-    if let Some(tname) = &user_file.template {
+    if let Some(tname) = &user_template {
         match templates::get(tname) {
             Some(t) => {
                 let display = format!("template {}", t.name);
-                if let Some((table, tfile)) =
+                if let Some((table, chained)) =
                     read_source(&display, t.text, &mut sources, &mut diags)
                 {
-                    if tfile.template.is_some() {
+                    if chained.is_some() {
                         diags.push(Diagnostic::error(format!(
                             "template `{tname}` names another template; templates do not chain"
                         )));
@@ -91,12 +98,15 @@ pub fn load_str(name: &str, text: &str) -> Result<Loaded, SpecError> {
     let spec: SpecFile = match toml::Value::Table(merged).try_into() {
         Ok(s) => s,
         Err(e) => {
+            // The shape check found nothing, so this is a gap in it: say what
+            // serde said rather than nothing.
             diags.push(Diagnostic::error(format!("invalid spec: {}", e.message())));
             return Err(SpecError::Invalid(Diagnostics(diags)));
         }
     };
     let (desired, more) = validate::validate(&spec, &sources);
     diags.extend(more);
+    point_at_templates(&mut diags);
     if diags.iter().any(|d| d.severity == Severity::Error) {
         diags.sort_by_key(|d| d.severity);
         return Err(SpecError::Invalid(Diagnostics(diags)));
@@ -112,14 +122,63 @@ pub fn load_template(name: &str) -> Result<Loaded, SpecError> {
     load_str("sfprov.toml", &format!("template = \"{name}\"\n"))
 }
 
-/// Parses one source: syntax, types and unknown keys. Registers it in
-/// `sources` (lowest priority last) and returns its table and typed form.
+/// Keeps the first `MAX_SHOWN` errors and the first `MAX_SHOWN` warnings
+/// (notes are few and hidden by default), and returns, for what it dropped,
+/// the lines to print after them: "… and 39,900 more errors".
+pub fn truncate(diags: &mut Vec<Diagnostic>) -> Vec<String> {
+    let mut seen = [0usize; 3];
+    diags.retain(|d| {
+        let n = &mut seen[d.severity as usize];
+        *n += 1;
+        d.severity == Severity::Note || *n <= MAX_SHOWN
+    });
+    [(Severity::Error, "error"), (Severity::Warning, "warning")]
+        .into_iter()
+        .filter(|(s, _)| seen[*s as usize] > MAX_SHOWN)
+        .map(|(s, noun)| {
+            let more = seen[s as usize] - MAX_SHOWN;
+            format!(
+                "{noun}: … and {} more {noun}{} (sfprov shows the first {MAX_SHOWN}; fix these and run again)",
+                thousands(more),
+                if more == 1 { "" } else { "s" }
+            )
+        })
+        .collect()
+}
+
+/// `39900` -> `39,900`.
+pub fn thousands(n: usize) -> String {
+    crate::metadata::limits::group(n)
+}
+
+/// A diagnostic located in a built-in template says how to read it.
+fn point_at_templates(diags: &mut [Diagnostic]) {
+    for d in diags {
+        let Some(t) = d
+            .location
+            .as_ref()
+            .and_then(|l| l.file.strip_prefix("template "))
+        else {
+            continue;
+        };
+        let cmd = format!("sfprov templates show {t}");
+        if !d.hints.iter().any(|h| h.contains(&cmd)) {
+            d.hints.push(format!(
+                "that line is in the built-in template `{t}`; `{cmd}` prints it, and any key in your spec overrides it"
+            ));
+        }
+    }
+}
+
+/// Parses one source: syntax, types and unknown keys (all of them, with
+/// positions). Registers it in `sources` (lowest priority last) and returns
+/// its table and the template it names, unless it is not TOML at all.
 fn read_source(
     name: &str,
     text: &str,
     sources: &mut Sources,
     diags: &mut Vec<Diagnostic>,
-) -> Option<(toml::Table, SpecFile)> {
+) -> Option<(toml::Table, Option<String>)> {
     let source = match Source::new(name, text) {
         Ok(s) => s,
         Err((message, at)) => {
@@ -127,147 +186,34 @@ fn read_source(
             return None;
         }
     };
-    let mut unknown: Vec<Vec<String>> = Vec::new();
-    let typed: Result<SpecFile, _> =
-        serde_ignored::deserialize(toml::Deserializer::new(text), |path| {
-            unknown.push(path_segments(&path));
-        });
-    let typed = match typed {
+    let problems = source.doc().map(shape::check).unwrap_or_default();
+    let template = source
+        .doc()
+        .and_then(|d| d.get("template"))
+        .and_then(|t| t.as_str())
+        .map(str::to_string);
+    if !problems.is_empty() {
+        for p in problems {
+            let mut d = Diagnostic::error(p.message).at(Some(source.location_of(p.offset)));
+            if let Some(h) = p.hint {
+                d = d.hint(h);
+            }
+            diags.push(d);
+        }
+        // Nothing will be merged: the spec is refused once all sources are read.
+        sources.files.push(source);
+        return Some((toml::Table::new(), template));
+    }
+    let table: toml::Table = match toml::from_str(text) {
         Ok(t) => t,
         Err(e) => {
             let at = e.span().map(|s| source.location_of(s.start));
-            let message = e.message().trim().to_string();
-            let mut d = Diagnostic::error(format!("invalid spec: {message}")).at(at);
-            if message.contains("expected a string") {
-                d = d.hint("quote the value, e.g. `api_version = \"63.0\"`");
-            }
-            diags.push(d);
-            sources.files.push(source);
+            diags.push(Diagnostic::error(format!("invalid TOML: {}", e.message().trim())).at(at));
             return None;
         }
     };
-    for path in unknown {
-        let key = path.last().cloned().unwrap_or_default();
-        let parent = &path[..path.len().saturating_sub(1)];
-        let at = source.find(&path).map(|(l, _)| l);
-        let mut d = Diagnostic::error(format!(
-            "unknown key `{key}`{}",
-            if parent.is_empty() {
-                String::new()
-            } else {
-                format!(" in `{}`", parent.join("."))
-            }
-        ))
-        .at(at);
-        if let Some(s) = crate::catalog::suggest(&key, known_keys(parent)).first() {
-            d = d.hint(format!("did you mean `{s}`?"));
-        }
-        diags.push(d);
-    }
-    let table: toml::Table = toml::from_str(text).ok()?;
     sources.files.push(source);
-    Some((table, typed))
-}
-
-/// Keys a table at `parent` accepts, for "did you mean".
-fn known_keys(parent: &[String]) -> Vec<&'static str> {
-    const TOP: &[&str] = &[
-        "api_version",
-        "template",
-        "description",
-        "interactive_login",
-        "user",
-        "profiles",
-        "permission_sets",
-        "connected_app",
-        "external_client_app",
-        "settings",
-        "checks",
-    ];
-    const USER: &[&str] = &[
-        "username",
-        "email",
-        "first_name",
-        "last_name",
-        "alias",
-        "time_zone",
-        "locale",
-        "language",
-        "email_encoding",
-        "license",
-        "profile",
-        "permission_sets",
-        "permission_set_licenses",
-        "why",
-    ];
-    const ACCESS: &[&str] = &[
-        "label",
-        "description",
-        "license",
-        "system",
-        "objects",
-        "fields",
-        "pages",
-        "classes",
-    ];
-    const GRANT: &[&str] = &["why", "enabled", "allow_unknown"];
-    const OBJECT: &[&str] = &["access", "create", "delete", "why"];
-    const FIELD: &[&str] = &["access", "why"];
-    const APP: &[&str] = &[
-        "kind",
-        "why",
-        "pkce_required",
-        "admin_approved",
-        "allowed_profiles",
-        "allowed_permission_sets",
-        "ip_relaxation",
-        "refresh_token_policy",
-        "label",
-        "contact_email",
-        "description",
-        "callback_url",
-        "scopes",
-    ];
-    const SETTINGS: &[&str] = &[
-        "streaming_api",
-        "lock_sessions_to_ip",
-        "lock_sessions_to_domain",
-    ];
-    const CHECKS: &[&str] = &["push_topics_needed", "why"];
-    let p: Vec<&str> = parent.iter().map(String::as_str).collect();
-    match p.as_slice() {
-        [] => TOP,
-        ["user"] => USER,
-        ["profiles" | "permission_sets", _] => ACCESS,
-        ["profiles" | "permission_sets", _, "system" | "pages" | "classes", _] => GRANT,
-        ["profiles" | "permission_sets", _, "objects", _] => OBJECT,
-        ["profiles" | "permission_sets", _, "fields", _] => FIELD,
-        ["connected_app" | "external_client_app", _] => APP,
-        ["settings"] => SETTINGS,
-        ["checks"] => CHECKS,
-        _ => &[],
-    }
-    .to_vec()
-}
-
-fn path_segments(path: &serde_ignored::Path<'_>) -> Vec<String> {
-    use serde_ignored::Path;
-    match path {
-        Path::Root => Vec::new(),
-        Path::Seq { parent, index } => {
-            let mut v = path_segments(parent);
-            v.push(index.to_string());
-            v
-        }
-        Path::Map { parent, key } => {
-            let mut v = path_segments(parent);
-            v.push(key.clone());
-            v
-        }
-        Path::Some { parent }
-        | Path::NewtypeStruct { parent }
-        | Path::NewtypeVariant { parent } => path_segments(parent),
-    }
+    Some((table, template))
 }
 
 /// Deep merge: tables merge key by key; anything else in `over` replaces.

@@ -5,13 +5,16 @@
 //! Does not: interpret values (serde does, in `mod.rs`).
 
 use crate::diag::Location;
-use crate::metadata::read::line_col;
 
 /// One TOML source: the user's `sfprov.toml` or a built-in template.
 pub struct Source {
     /// How diagnostics name it: a path, or `template zendesk`.
     pub name: String,
     pub text: String,
+    /// Byte offset where each line starts, so a location costs a binary
+    /// search, not a scan from the top (40,000 positions in a large spec were
+    /// quadratic).
+    lines: Vec<usize>,
     doc: Option<toml_edit::ImDocument<String>>,
 }
 
@@ -23,24 +26,53 @@ impl Source {
     ) -> Result<Self, (String, Location)> {
         let name = name.into();
         let text = text.into();
+        let lines = line_starts(&text);
         match toml_edit::ImDocument::parse(text.clone()) {
             Ok(doc) => Ok(Source {
                 name,
                 text,
+                lines,
                 doc: Some(doc),
             }),
             Err(e) => {
                 let offset = e.span().map_or(0, |s| s.start);
                 let message = e.message().trim().to_string();
-                let location = location_in(&name, &text, offset);
-                Err((message, location))
+                let source = Source {
+                    name,
+                    text,
+                    lines,
+                    doc: None,
+                };
+                Err((message, source.location_of(offset)))
             }
         }
     }
 
-    /// The location of a byte offset.
+    /// The parsed document (with spans), when the text is valid TOML.
+    pub fn doc(&self) -> Option<&toml_edit::ImDocument<String>> {
+        self.doc.as_ref()
+    }
+
+    /// Whether this is a built-in template rather than the user's file.
+    pub fn template_name(&self) -> Option<&str> {
+        self.name.strip_prefix("template ")
+    }
+
+    /// The location of a byte offset: 1-based line, and column in characters.
     pub fn location_of(&self, offset: usize) -> Location {
-        location_in(&self.name, &self.text, offset)
+        let offset = offset.min(self.text.len());
+        let line = self.lines.partition_point(|&start| start <= offset);
+        let start = self.lines[line - 1];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count())
+            + 1;
+        Location {
+            file: self.name.clone(),
+            line,
+            column,
+        }
     }
 
     /// The position of the deepest key of `path` present in this file, and
@@ -73,13 +105,11 @@ impl Source {
     }
 }
 
-fn location_in(name: &str, text: &str, offset: usize) -> Location {
-    let (line, column) = line_col(text, offset);
-    Location {
-        file: name.to_string(),
-        line,
-        column,
-    }
+/// Byte offsets of the starts of lines (the first is 0).
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
 }
 
 /// The sources of one spec, highest priority first (the user's file, then the
@@ -130,6 +160,20 @@ mod tests {
         let (loc, whole) = src.find(&p("permission_sets/Z/objects/Case")).unwrap();
         assert!(!whole);
         assert_eq!(loc.line, 3);
+    }
+
+    #[test]
+    fn locations_count_lines_and_characters() {
+        let src = Source::new("s.toml", "a = 1\nb = \"é\"\nc = 2").unwrap();
+        let at = |o: usize| {
+            let l = src.location_of(o);
+            (l.line, l.column)
+        };
+        assert_eq!(at(0), (1, 1));
+        assert_eq!(at(6), (2, 1));
+        assert_eq!(at(13), (2, 7)); // after the two-byte é
+        assert_eq!(at(15), (3, 1));
+        assert_eq!(at(999), (3, 6));
     }
 
     #[test]

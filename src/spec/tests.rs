@@ -221,8 +221,17 @@ fn syntax_and_type_errors_have_positions() {
     assert!(d.message.starts_with("invalid TOML"));
     assert_eq!(at(&d).0, 2);
     let d = one_error("[user]\nusername = 5\n");
-    assert!(d.message.contains("invalid"), "{d}");
-    assert_eq!(at(&d).0, 2);
+    assert_eq!(
+        d.message,
+        "`user.username` must be a string (in quotes), found an integer"
+    );
+    assert_eq!(at(&d), (2, 12));
+    // Every type error at once, and a grant may be a plain flag.
+    let e = errors("[user]\nalias = 1\nemail = 2\n[checks]\npush_topics_needed = \"3\"\n");
+    assert_eq!(e.len(), 3, "{e:#?}");
+    let l = ok("[permission_sets.Z]\nlabel = \"Z\"\nsystem.ApiEnabled = true\nsystem.ApiUserOnly = false\n");
+    let s = &l.desired.permission_sets["Z"].system;
+    assert!(s["ApiEnabled"].enabled && !s["ApiUserOnly"].enabled);
 }
 
 #[test]
@@ -293,4 +302,28 @@ fn an_empty_spec_warns_and_a_number_for_a_string_gets_a_hint() {
         .any(|d| d.severity == Severity::Warning && d.message.contains("asks for nothing")));
     let d = one_error("template = \"zendesk\"\napi_version = 63\n");
     assert_eq!(d.hints, ["quote the value, e.g. `api_version = \"63.0\"`"]);
+}
+
+#[test]
+fn license_limits_cover_implied_access_and_profiles_cannot_use_psls() {
+    // Read on Lead added for a field grant is refused, at the field.
+    let e = errors("[user]\nlicense = \"Salesforce Platform\"\nprofile = \"P\"\n[profiles.P]\nfields.\"Lead.Email\" = { access = \"read\", why = \"w\" }\n");
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(
+        e[0].message.contains("Read on `Lead`") && e[0].message.contains("needed to read"),
+        "{}",
+        e[0]
+    );
+    assert_eq!(at(&e[0]), (5, 8));
+    // Case on a Platform profile: the PSL reaches permission sets only.
+    let e = errors("[user]\nlicense = \"Salesforce Platform\"\nprofile = \"P\"\npermission_set_licenses = [\"Company Community for Force.com\"]\n[profiles.P]\nobjects.Case = { access = \"read\", why = \"w\" }\n");
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(e[0]
+        .hints
+        .iter()
+        .any(|h| h.contains("permission set assigned to the user")));
+    // A permission set bound to the Platform license is checked on its own.
+    let e = errors("[permission_sets.S]\nlabel = \"S\"\nlicense = \"Salesforce Platform\"\nobjects.Quote = { access = \"read\", why = \"w\" }\n");
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(e[0].message.contains("`Quote`"));
 }

@@ -71,7 +71,7 @@ fn init_then_generate_both_formats() {
     );
 
     let mut c = sfprov(d);
-    c.args(["generate", "--format", "mdapi", "--out", "mdapi"]);
+    c.args(["generate", "--format", "mdapi", "-d", "mdapi"]);
     let r = run(c);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
@@ -90,7 +90,7 @@ fn init_then_generate_both_formats() {
 fn generate_straight_from_a_template() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = sfprov(dir.path());
-    c.args(["generate", "--template", "classy", "--out", "out"]);
+    c.args(["generate", "--template", "classy", "--output-dir", "out"]);
     let r = run(c);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(dir
@@ -110,7 +110,7 @@ fn a_bad_spec_writes_nothing_and_says_where() {
     )
     .unwrap();
     let mut c = sfprov(d);
-    c.args(["generate", "--out", "out"]);
+    c.args(["generate", "--output-dir", "out"]);
     let r = run(c);
     assert_eq!(r.code, 1);
     assert_eq!(r.stdout, "");
@@ -318,7 +318,7 @@ fn usage_errors_paths_and_blocked_targets() {
     assert_eq!(run(c).code, 0);
 
     let mut c = sfprov(d);
-    c.args(["generate", "--template", "zendesk", "--out", "zm"]);
+    c.args(["generate", "--template", "zendesk", "-d", "zm"]);
     let r = run(c);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let first = r
@@ -336,7 +336,7 @@ fn usage_errors_paths_and_blocked_targets() {
     std::fs::create_dir_all(d.join("part/force-app/main/default")).unwrap();
     std::fs::write(d.join("part/force-app/main/default/settings"), "").unwrap();
     let mut c = sfprov(d);
-    c.args(["generate", "--template", "zendesk", "--out", "part"]);
+    c.args(["generate", "--template", "zendesk", "-d", "part"]);
     let r = run(c);
     assert_eq!(r.code, 1);
     assert!(

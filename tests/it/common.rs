@@ -51,9 +51,10 @@ impl Rng {
     }
 }
 
-/// Shuffles the children at every level. Entries whose order is data (IP
-/// ranges: `Key::Ordered`) and children of elements the schema does not know
-/// keep their relative order; everything else lands anywhere.
+/// Shuffles the children at every level. Entries whose order is data
+/// (`Key::Ordered`: the `ipRanges` of network access and connected apps) and
+/// children of elements the schema does not know keep their relative order;
+/// everything else (a profile's `loginIpRanges` too) lands anywhere.
 pub fn shuffle(doc: &mut Document<'_>, rng: &mut Rng) {
     let ty = schema::type_named(&doc.root.name);
     shuffle_element(&mut doc.root, ty, rng);
@@ -192,10 +193,10 @@ pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     out
 }
 
-/// Runs `sfprov generate --out out` in `dir` on a spec with this text.
+/// Runs `sfprov generate -d out` in `dir` on a spec with this text.
 pub fn generate_with_spec(dir: &Path, spec: &str) -> Run {
     std::fs::write(dir.join("sfprov.toml"), spec).unwrap();
     let mut c = sfprov(dir);
-    c.args(["generate", "--out", "out"]);
+    c.args(["generate", "-d", "out"]);
     run(c)
 }

@@ -6,4 +6,5 @@ mod emulator;
 mod fmt;
 mod generate;
 mod org;
+mod project;
 mod spec;

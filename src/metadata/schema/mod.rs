@@ -37,7 +37,8 @@ pub struct Field {
 pub enum Key {
     /// Not repeated.
     Single,
-    /// Repeated, and the order is data (IP ranges, login flows): kept as given.
+    /// Repeated, and the order is data (the `ipRanges` of network access and
+    /// connected apps, login flows): kept as given.
     Ordered,
     /// Repeated simple values (`scopes`, `members`) sorted by their text.
     Text,
@@ -45,6 +46,12 @@ pub enum Key {
     /// byte order (`fieldPermissions` by `field`; `layoutAssignments` by
     /// `layout` then `recordType`; a missing key sorts first).
     Fields(&'static [&'static str]),
+    /// Repeated entries sorted by the IP addresses in these child elements, in
+    /// turn, by numeric value (`loginIpRanges` by `startAddress` then
+    /// `endAddress`: 63.151.176.0 < 159.142.0.0), as retrieves write them.
+    /// IPv4 sorts before IPv6; a missing or unparsable address after every
+    /// parsable one, in byte order.
+    IpAddresses(&'static [&'static str]),
 }
 
 /// The type with this XSD name (`Profile`, `SessionSettings`, ...).

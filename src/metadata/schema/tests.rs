@@ -37,6 +37,14 @@ fn every_key_is_a_child_of_its_entry_type() {
                         );
                     }
                 }
+                Key::IpAddresses(keys) => {
+                    assert!(f.many, "{}.{} keyed but not repeated", ty.name, f.name);
+                    assert!(keys.len() <= 2, "canon compares at most two keys");
+                    let entry = f.child_type().expect("IP-keyed entries have children");
+                    for k in keys {
+                        assert!(entry.field(k).is_some(), "{}.{}: key {k}", ty.name, f.name);
+                    }
+                }
                 Key::Text => assert!(f.many && f.ty.is_none(), "{}.{}", ty.name, f.name),
                 Key::Single => assert!(!f.many),
                 Key::Ordered => assert!(f.many),
@@ -79,12 +87,21 @@ fn keys_the_design_names_are_in_the_table() {
             Key::Text
         );
     }
-    for (ty, field) in [("NetworkAccess", "ipRanges"), ("Profile", "loginIpRanges")] {
+    for (ty, field) in [("NetworkAccess", "ipRanges"), ("ConnectedApp", "ipRanges")] {
         assert_eq!(
             type_named(ty).unwrap().field(field).unwrap().1.key,
             Key::Ordered
         );
     }
+    assert_eq!(
+        type_named("Profile")
+            .unwrap()
+            .field("loginIpRanges")
+            .unwrap()
+            .1
+            .key,
+        Key::IpAddresses(&["startAddress", "endAddress"])
+    );
 }
 
 #[test]

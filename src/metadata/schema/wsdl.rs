@@ -2495,7 +2495,7 @@ pub(super) static TYPES: &[TypeSchema] = &[
                 ty: Some(59),
                 many: true,
                 required: false,
-                key: Key::Ordered,
+                key: Key::IpAddresses(&["startAddress", "endAddress"]),
             },
             Field {
                 name: "objectPermissions",

@@ -1,11 +1,13 @@
 //! Views of `OrgInfo`: a human table and a JSON document.
 //! Owns: the text layout and the JSON wire shape (private structs with
 //! `format_version`, so renaming an `OrgInfo` field cannot change the JSON).
+//! Every value shown is scrubbed (`secret::scrub`): most come from the server.
 //! Does not: gather anything or print; callers write the returned string.
 
 use serde::Serialize;
 
 use super::{OrgInfo, Seats};
+use crate::secret::scrub;
 
 /// The JSON shape's version; bump when consumers must adapt.
 pub const FORMAT_VERSION: &str = "1";
@@ -68,9 +70,21 @@ pub fn json(info: &OrgInfo) -> String {
             limit: info.push_topics.limit,
         },
     };
-    let mut s = serde_json::to_string_pretty(&doc).expect("plain data serializes");
+    // Names, editions and usernames come from the server: scrub them.
+    let mut v = serde_json::to_value(&doc).expect("plain data serializes");
+    scrub_strings(&mut v);
+    let mut s = serde_json::to_string_pretty(&v).expect("plain data serializes");
     s.push('\n');
     s
+}
+
+fn scrub_strings(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => *s = scrub(s),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(scrub_strings),
+        serde_json::Value::Object(o) => o.values_mut().for_each(scrub_strings),
+        _ => {}
+    }
 }
 
 fn seat_text(s: &Seats) -> String {
@@ -127,7 +141,8 @@ pub fn human(info: &OrgInfo) -> String {
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = String::new();
     for (k, v) in rows {
-        out.push_str(&format!("{k:<width$}  {v}\n"));
+        // Values come from the server: one line each, no escapes, no secrets.
+        out.push_str(&format!("{k:<width$}  {}\n", scrub(&v)));
     }
     out
 }

@@ -2,6 +2,7 @@
 //! Owns: `AsyncJob`, `DeployResult` (judged by `status` and
 //! `componentFailures`, never the counters; unknown statuses = running),
 //! `RetrieveResult`, `FileProperties`, and the Node -> metadata tree bridge.
+//! Free text from the org (problems, error messages) is scrubbed as read.
 //! Does not: send anything (see `mdapi`).
 
 use std::borrow::Cow;
@@ -10,6 +11,7 @@ use base64::Engine;
 
 use super::super::soap::Node;
 use crate::metadata::{Document, Element};
+use crate::secret::scrub;
 
 /// The answer to deploy and retrieve: the job id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +95,7 @@ impl DeployMessage {
             component_type: s("componentType"),
             file_name: s("fileName"),
             full_name: s("fullName"),
-            problem: n.text_of("problem").map(str::to_string),
+            problem: n.text_of("problem").map(scrub),
             problem_type: n.text_of("problemType").map(str::to_string),
             line: num("lineNumber"),
             column: num("columnNumber"),
@@ -173,7 +175,7 @@ impl DeployResult {
                             "{}.{}: {}",
                             f.text_of("name").unwrap_or_default(),
                             f.text_of("methodName").unwrap_or_default(),
-                            f.text_of("message").unwrap_or_default()
+                            scrub(f.text_of("message").unwrap_or_default())
                         )
                     })
                     .collect()
@@ -185,7 +187,7 @@ impl DeployResult {
             status_text: r.text_of("status").unwrap_or_default().to_string(),
             success: r.bool_of("success"),
             check_only: r.bool_of("checkOnly"),
-            error_message: r.text_of("errorMessage").map(str::to_string),
+            error_message: r.text_of("errorMessage").map(scrub),
             error_status_code: r.text_of("errorStatusCode").map(str::to_string),
             state_detail: r.text_of("stateDetail").map(str::to_string),
             component_failures: msgs("componentFailures"),
@@ -263,14 +265,14 @@ impl RetrieveResult {
             done: r.bool_of("done"),
             status_text: r.text_of("status").unwrap_or_default().to_string(),
             success: r.bool_of("success"),
-            error_message: r.text_of("errorMessage").map(str::to_string),
+            error_message: r.text_of("errorMessage").map(scrub),
             error_status_code: r.text_of("errorStatusCode").map(str::to_string),
             messages: r
                 .all("messages")
                 .map(|m| {
                     (
                         m.text_of("fileName").unwrap_or_default().to_string(),
-                        m.text_of("problem").unwrap_or_default().to_string(),
+                        scrub(m.text_of("problem").unwrap_or_default()),
                     )
                 })
                 .collect(),

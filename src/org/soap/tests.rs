@@ -2,6 +2,7 @@
 //! real orgs (protocol.md §3, §4, §6 and the fixtures it lists).
 
 use super::*;
+use crate::org::api_error::ApiErrorCode;
 
 #[test]
 fn envelope_has_headers_and_escapes_values() {

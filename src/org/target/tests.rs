@@ -219,3 +219,29 @@ fn sf_config_files() {
         Some("project-org")
     );
 }
+
+#[test]
+fn http_timeout_from_the_environment() {
+    let env = |v: &str| Environment {
+        http_timeout: Some(v.into()),
+        ..Environment::default()
+    };
+    let t = |v: &str| ConnectOptions::from_environment(&env(v)).map(|o| o.request_timeout);
+    assert_eq!(
+        ConnectOptions::from_environment(&Environment::default())
+            .unwrap()
+            .request_timeout,
+        DEFAULT_REQUEST_TIMEOUT
+    );
+    assert_eq!(t("90").unwrap(), Duration::from_secs(90));
+    assert_eq!(t("0.5").unwrap(), Duration::from_millis(500));
+    assert_eq!(t("5s").unwrap(), Duration::from_secs(5));
+    for bad in ["soon", "0", "-3", "NaN", "inf", "3601"] {
+        let e = t(bad).unwrap_err();
+        assert!(matches!(e, OrgError::BadTimeout { .. }), "{bad}: {e:?}");
+        assert!(e.hint().unwrap().contains("SFPROV_HTTP_TIMEOUT"), "{bad}");
+    }
+    assert_eq!(seconds(&Duration::from_secs(60)), "60 s");
+    assert_eq!(seconds(&Duration::from_millis(1500)), "1.5 s");
+    assert_eq!(seconds(&Duration::from_millis(250)), "250 ms");
+}

@@ -6,12 +6,15 @@
 
 mod access;
 mod apps;
+mod license;
+mod names;
 
 use std::collections::BTreeMap;
 
 use crate::diag::Diagnostic;
 use crate::spec::desired::{Checks, Desired, Grant, Settings, User, Why};
 use crate::spec::file::{Setting, SpecFile};
+use crate::spec::shape;
 use crate::spec::source::Sources;
 
 pub use access::is_api_name;
@@ -92,6 +95,7 @@ pub fn validate(spec: &SpecFile, sources: &Sources) -> (Desired, Vec<Diagnostic>
     let mut ctx = Ctx::new(sources);
     let api_version = api_version(&mut ctx, spec.api_version.as_deref());
     let interactive_login = spec.interactive_login.unwrap_or(false);
+    names::names(&mut ctx, spec);
 
     let mut profiles = BTreeMap::new();
     for (name, p) in &spec.profiles {
@@ -132,6 +136,7 @@ pub fn validate(spec: &SpecFile, sources: &Sources) -> (Desired, Vec<Diagnostic>
         },
     };
     licenses(&mut ctx, &mut desired);
+    license::object_limits(&mut ctx, &desired);
     apps::apps(&mut ctx, spec, &mut desired);
     let d = &desired;
     let settings_empty = d.settings == Settings::default();
@@ -203,6 +208,7 @@ fn user(ctx: &mut Ctx<'_>, u: &crate::spec::file::UserSpec) -> User {
             );
         }
     }
+    license::time_zone_and_locale(ctx, u);
     if let Some(license) = &u.license {
         if !LICENSES.contains(&license.as_str()) {
             let hint = crate::catalog::suggest(license, LICENSES.iter().copied())
@@ -254,10 +260,14 @@ fn licenses(ctx: &mut Ctx<'_>, d: &mut Desired) {
             (None, Some(l)) => p.license = Some(l.clone()),
             (Some(pl), Some(ul)) if pl != ul => {
                 let name = profile.as_deref().unwrap_or_default();
-                ctx.error(
+                let holder = shape::dotted(&["profiles".to_string(), name.to_string()]);
+                license::error_at_cause(
+                    ctx,
                     &["profiles", name, "license"],
+                    &["user", "license"],
                     format!("profile `{name}` has license `{pl}` but the user's license is `{ul}`"),
-                    Some("a user's license comes from its profile: make them the same".into()),
+                    vec!["a user's license comes from its profile: make them the same".into()],
+                    &format!("override it in your spec: `[{holder}] license = \"{ul}\"`"),
                 );
             }
             _ => {}

@@ -1,6 +1,6 @@
 //! The local org emulator over real HTTP on 127.0.0.1:0 (issue 3).
 
-mod client;
+pub(crate) mod client;
 mod faults;
 mod golden;
 mod mdapi;

@@ -27,10 +27,13 @@ fn state_survives_a_restart() {
     }
     let state = dir.path().join(emulator::LOCAL_ORG_DIR).join("state.json");
     assert!(state.exists());
-    let leftovers: Vec<_> = std::fs::read_dir(state.parent().unwrap())
+    let mut files: Vec<String> = std::fs::read_dir(state.parent().unwrap())
         .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(leftovers.len(), 1, "atomic writes leave no temp files");
+    files.sort();
+    // `lock` stays (unlocked); atomic writes leave no temp files.
+    assert_eq!(files, ["lock", "state.json"]);
     let org = Org {
         h: emulator::spawn_local(dir.path()).unwrap(),
     };
