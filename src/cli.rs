@@ -32,6 +32,10 @@ pub enum Command {
     /// Permission-level diff of two metadata files or trees (either format);
     /// also git's external diff (the 7-argument form).
     Diff(DiffArgs),
+    /// Retrieve what the org has and show what applying the spec would change, and why.
+    Plan(PlanArgs),
+    /// Show a plan saved with `sfprov plan --out FILE`, as plan printed it.
+    Show(ShowArgs),
     /// Look at an org: `sfprov org info` shows what to check before provisioning.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -212,4 +216,44 @@ pub struct DiffArgs {
     /// Exit 2 when the sides differ, 0 when they do not, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The spec to plan (default: sfprov.toml).
+    #[arg(long, short, value_name = "FILE", conflicts_with = "template")]
+    pub spec: Option<PathBuf>,
+    /// Plan straight from a built-in template, without a spec file.
+    #[arg(long, short)]
+    pub template: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Plan offline against a directory of retrieved metadata (source or
+    /// mdapi format) instead of an org.
+    #[arg(long, value_name = "DIR", conflicts_with = "target_org")]
+    pub org_dir: Option<PathBuf>,
+    /// Print one JSON document (with `format_version`) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 2 when there are changes, 0 when there are none, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Also list profile entries only the org has (a profile deploy leaves them).
+    #[arg(long)]
+    pub show_unmanaged: bool,
+    /// Add a unified diff of each component: the org's XML against what will be deployed.
+    #[arg(long)]
+    pub diff: bool,
+    /// Save the plan to FILE (for `sfprov show FILE`, and apply).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan file written by `sfprov plan --out FILE`.
+    pub file: PathBuf,
+    /// Print one JSON document (with `format_version`) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -12,6 +12,7 @@ pub mod fsutil;
 pub mod generate;
 pub mod metadata;
 pub mod org;
+pub mod plan;
 pub mod project;
 pub mod render;
 pub mod secret;

@@ -8,6 +8,7 @@ use sfprov::{fmt, generate, project, render, spec, templates};
 
 mod diff;
 mod org;
+mod plan;
 
 use crate::cli::{
     Cli, Command, EmulatorCommand, FmtArgs, FormatArg, GenerateArgs, InitArgs, NoOrgArgs,
@@ -83,6 +84,8 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
             fmt(&s, a)
         }
         Command::Diff(a) => diff::run(&s, a),
+        Command::Plan(a) => plan::run(&s, a),
+        Command::Show(a) => plan::show(&s, a),
         Command::Org(c) => org::run(&s, c),
         Command::Emulator(EmulatorCommand::Serve(a)) => emulator_serve(&s, a),
     }

@@ -17,7 +17,7 @@ pub mod tree;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::metadata::canon::local_name;
 use crate::metadata::schema::{self, Deploy, Key, MetadataType, TypeSchema};
@@ -35,7 +35,7 @@ pub enum Mode {
 }
 
 /// What happens to one entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Access or a value appears.
@@ -58,7 +58,7 @@ impl Action {
 }
 
 /// One value of an entry that differs (`editable`: `false` -> `true`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
     pub name: String,
     pub before: Option<String>,
@@ -87,7 +87,7 @@ pub struct Change {
 }
 
 /// How one component differs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ComponentAction {
     /// Only the new side has it.

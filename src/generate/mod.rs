@@ -36,9 +36,13 @@ pub struct GeneratedFile {
     pub component: Option<(&'static str, String)>,
 }
 
-/// The files of a desired state, sorted by path. Pure: same input, same bytes.
-pub fn render(desired: &Desired, format: Format) -> Vec<GeneratedFile> {
-    let mut docs: Vec<(&'static str, String, Document<'static>)> = Vec::new();
+/// One component of a desired state: package.xml type, member, document.
+pub type Component = (&'static str, String, Document<'static>);
+
+/// The components of a desired state, in type order (the one builder: generate
+/// writes them, plan diffs them).
+pub fn documents(desired: &Desired) -> Vec<Component> {
+    let mut docs: Vec<Component> = Vec::new();
     for (name, a) in &desired.profiles {
         docs.push(("Profile", name.clone(), components::profile(a)));
     }
@@ -54,6 +58,12 @@ pub fn render(desired: &Desired, format: Format) -> Vec<GeneratedFile> {
     for (member, doc) in components::settings(&desired.settings) {
         docs.push(("Settings", member.to_string(), doc));
     }
+    docs
+}
+
+/// The files of a desired state, sorted by path. Pure: same input, same bytes.
+pub fn render(desired: &Desired, format: Format) -> Vec<GeneratedFile> {
+    let docs = documents(desired);
     let source = format == Format::Source;
     let mut files: Vec<GeneratedFile> = docs
         .into_iter()

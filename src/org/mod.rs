@@ -13,6 +13,7 @@
 
 pub mod api_error;
 pub mod client;
+pub mod dir;
 pub mod error;
 pub mod http;
 pub mod info;
@@ -20,6 +21,7 @@ pub mod jwt;
 pub mod local;
 pub mod mdapi;
 pub mod poll;
+pub mod read;
 pub mod rest;
 pub mod retry;
 pub mod sfcli;

@@ -3,6 +3,7 @@
 //! Does not: decide anything; it reads values and returns text.
 
 pub mod diff;
+pub mod plan;
 
 use std::fmt::Write as _;
 

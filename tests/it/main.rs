@@ -7,4 +7,5 @@ mod diff;
 mod emulator;
 mod golden;
 mod org;
+mod plan;
 mod regression;

@@ -1,0 +1,75 @@
+//! The plan file (`plan --out FILE`, `show FILE`, later `apply FILE`).
+//! Owns: writing a `Plan` atomically as JSON and reading it back, refusing
+//! files of another format version. The file holds the desired documents,
+//! the spec digest, the sfprov version, the org id and fingerprints of what
+//! the org had; never a token (a `Plan` has no field that could hold one).
+//! Does not: decide whether a saved plan is stale (apply compares).
+
+use std::path::{Path, PathBuf};
+
+use super::{Plan, FORMAT_VERSION};
+use crate::fsutil;
+
+/// Why a plan file could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error(transparent)]
+    Write(#[from] fsutil::WriteError),
+    #[error("cannot read plan file {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not an sfprov plan file: {reason}", path.display())]
+    Invalid { path: PathBuf, reason: String },
+    #[error("{} is a plan of format {found}; this sfprov reads format {FORMAT_VERSION}", path.display())]
+    Version { path: PathBuf, found: u64 },
+}
+
+impl FileError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            FileError::Invalid { .. } | FileError::Version { .. } => {
+                Some("make a new one with `sfprov plan --out FILE`".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Writes `plan` to `path` (temp file + rename).
+pub fn save(path: &Path, plan: &Plan) -> Result<(), FileError> {
+    let mut text = serde_json::to_string_pretty(plan).expect("a plan serializes");
+    text.push('\n');
+    fsutil::write_atomic(path, text.as_bytes())?;
+    Ok(())
+}
+
+/// Reads a plan file written by `save`.
+pub fn load(path: &Path) -> Result<Plan, FileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| FileError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let invalid = |reason: String| FileError::Invalid {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+    match value
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64)
+    {
+        Some(v) if v == u64::from(FORMAT_VERSION) => {}
+        Some(found) => {
+            return Err(FileError::Version {
+                path: path.to_path_buf(),
+                found,
+            })
+        }
+        None => return Err(invalid("no format_version".into())),
+    }
+    serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
+}

@@ -1,0 +1,249 @@
+//! The integration user and its access in a plan: the User row (matched by
+//! Username), its permission set license assignments and permission set
+//! assignments. For a dedicated integration user the spec is the whole
+//! truth: an assignment the spec lacks is removed, except the rows a profile
+//! owns (`PermissionSet.IsOwnedByProfile`).
+//! Owns: the queries (three at most) and their comparison with the spec.
+//! Does not: create or assign anything (apply does), or print.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{Action, FieldChange, Finding, Severity, Summary};
+use crate::org::read::{OrgRead, ReadError};
+use crate::org::rest::soql_quote;
+use crate::spec::desired::User;
+
+/// What happens to the User row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserAction {
+    Create,
+    Update,
+    Unchanged,
+    /// Deactivated in the org: a finding; sfprov never reactivates silently.
+    Inactive,
+}
+
+/// One assignment added or removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentChange {
+    pub name: String,
+    pub action: Action,
+    pub reason: String,
+}
+
+/// The user part of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPlan {
+    pub username: String,
+    pub action: UserAction,
+    /// User fields that are set (create) or change (update).
+    pub fields: Vec<FieldChange>,
+    pub permission_set_licenses: Vec<AssignmentChange>,
+    pub permission_sets: Vec<AssignmentChange>,
+}
+
+impl UserPlan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        match self.action {
+            UserAction::Create => s.add += 1,
+            UserAction::Update => s.change += 1,
+            _ => {}
+        }
+        for a in self
+            .permission_set_licenses
+            .iter()
+            .chain(&self.permission_sets)
+        {
+            match a.action {
+                Action::Add => s.add += 1,
+                Action::Remove => s.remove += 1,
+                Action::Change => s.change += 1,
+            }
+        }
+        s
+    }
+}
+
+/// What the user queries found, for fingerprints and findings.
+pub struct Found {
+    pub plan: UserPlan,
+    /// (fingerprint key, row JSON) of each row read.
+    pub rows: Vec<(String, String)>,
+    pub findings: Vec<Finding>,
+}
+
+fn text<'r>(r: &'r Map<String, Value>, path: &str) -> Option<&'r str> {
+    let mut cur: &Value = r.get(path.split('.').next()?)?;
+    for part in path.split('.').skip(1) {
+        cur = cur.get(part)?;
+    }
+    cur.as_str()
+}
+
+/// The row without `attributes` (which carries a URL with the id only).
+fn row_json(r: &Map<String, Value>) -> String {
+    fn strip(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .filter(|(k, _)| k.as_str() != "attributes")
+                    .map(|(k, v)| (k.clone(), strip(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    strip(&Value::Object(r.clone())).to_string()
+}
+
+/// The spec's user fields as (User field, value).
+fn desired_fields(u: &User) -> Vec<(&'static str, Option<String>)> {
+    vec![
+        ("Email", u.email.clone()),
+        ("FirstName", u.first_name.clone()),
+        ("LastName", u.last_name.clone()),
+        ("Alias", u.alias.clone()),
+        ("Profile.Name", u.profile.clone()),
+        ("TimeZoneSidKey", Some(u.time_zone.clone())),
+        ("LocaleSidKey", Some(u.locale.clone())),
+        ("LanguageLocaleKey", Some(u.language.clone())),
+        ("EmailEncodingKey", Some(u.email_encoding.clone())),
+    ]
+}
+
+/// Reads the user and its assignments and compares them with the spec.
+pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadError> {
+    let mut rows = Vec::new();
+    let mut findings = Vec::new();
+    let users = org.query(&format!(
+        "SELECT Id, Username, IsActive, Email, FirstName, LastName, Alias, TimeZoneSidKey, LocaleSidKey, LanguageLocaleKey, EmailEncodingKey, Profile.Name FROM User WHERE Username = {}",
+        soql_quote(username)
+    ))?;
+    let spec_ps = |name: &str| AssignmentChange {
+        name: name.to_string(),
+        action: Action::Add,
+        reason: "[user] permission_sets in the spec".into(),
+    };
+    let spec_psl = |name: &str| AssignmentChange {
+        name: name.to_string(),
+        action: Action::Add,
+        reason: "[user] permission_set_licenses in the spec".into(),
+    };
+    let Some(row) = users.records.first() else {
+        // A new user: every field set, every assignment added.
+        let fields = desired_fields(u)
+            .into_iter()
+            .filter_map(|(n, v)| {
+                v.map(|v| FieldChange {
+                    name: n.to_string(),
+                    before: None,
+                    after: Some(v),
+                })
+            })
+            .collect();
+        return Ok(Found {
+            plan: UserPlan {
+                username: username.to_string(),
+                action: UserAction::Create,
+                fields,
+                permission_set_licenses: u
+                    .permission_set_licenses
+                    .iter()
+                    .map(|n| spec_psl(n))
+                    .collect(),
+                permission_sets: u.permission_sets.iter().map(|n| spec_ps(n)).collect(),
+            },
+            rows,
+            findings,
+        });
+    };
+    rows.push((format!("User/{username}"), row_json(row)));
+    let id = text(row, "Id").unwrap_or_default().to_string();
+    let active = row.get("IsActive").and_then(Value::as_bool).unwrap_or(true);
+    let fields: Vec<FieldChange> = desired_fields(u)
+        .into_iter()
+        .filter_map(|(n, want)| {
+            let want = want?;
+            let have = text(row, n).map(str::to_string);
+            (have.as_deref() != Some(want.as_str())).then(|| FieldChange {
+                name: n.to_string(),
+                before: have,
+                after: Some(want),
+            })
+        })
+        .collect();
+    let action = if !active {
+        findings.push(Finding {
+            severity: Severity::Error,
+            message: format!("user `{username}` exists in the org but is deactivated; sfprov does not reactivate users silently"),
+            hint: Some("reactivate it in Setup > Users if it is the integration user, or set another [user] username".into()),
+        });
+        UserAction::Inactive
+    } else if fields.is_empty() {
+        UserAction::Unchanged
+    } else {
+        UserAction::Update
+    };
+
+    let psa = org.query(&format!(
+        "SELECT Id, PermissionSet.Name, PermissionSet.IsOwnedByProfile FROM PermissionSetAssignment WHERE AssigneeId = {}",
+        soql_quote(&id)
+    ))?;
+    let mut have_ps = Vec::new();
+    for r in &psa.records {
+        let owned = r
+            .get("PermissionSet")
+            .and_then(|p| p.get("IsOwnedByProfile"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        if owned {
+            continue;
+        }
+        if let Some(n) = text(r, "PermissionSet.Name") {
+            rows.push((format!("PermissionSetAssignment/{n}"), row_json(r)));
+            have_ps.push(n.to_string());
+        }
+    }
+    let psla = org.query(&format!(
+        "SELECT Id, PermissionSetLicense.DeveloperName FROM PermissionSetLicenseAssign WHERE AssigneeId = {}",
+        soql_quote(&id)
+    ))?;
+    let mut have_psl = Vec::new();
+    for r in &psla.records {
+        if let Some(n) = text(r, "PermissionSetLicense.DeveloperName") {
+            rows.push((format!("PermissionSetLicenseAssign/{n}"), row_json(r)));
+            have_psl.push(n.to_string());
+        }
+    }
+    let diff = |want: &[String], have: &[String], add: &dyn Fn(&str) -> AssignmentChange| {
+        let mut out: Vec<AssignmentChange> = want
+            .iter()
+            .filter(|w| !have.contains(w))
+            .map(|w| add(w))
+            .collect();
+        out.extend(have.iter().filter(|h| !want.contains(h)).map(|h| {
+            AssignmentChange {
+                name: h.clone(),
+                action: Action::Remove,
+                reason:
+                    "not in the spec (the spec is the whole truth for a dedicated integration user)"
+                        .into(),
+            }
+        }));
+        out
+    };
+    Ok(Found {
+        plan: UserPlan {
+            username: username.to_string(),
+            action,
+            fields,
+            permission_set_licenses: diff(&u.permission_set_licenses, &have_psl, &spec_psl),
+            permission_sets: diff(&u.permission_sets, &have_ps, &spec_ps),
+        },
+        rows,
+        findings,
+    })
+}
