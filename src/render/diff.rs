@@ -96,15 +96,7 @@ pub fn change_lines(changes: &[&Change], indent: &str) -> String {
                 }
             }
         }
-        let key = if j - i > 1 {
-            let names: Vec<&str> = changes[i..j]
-                .iter()
-                .map(|d| d.key.split_once('.').map_or("", |(_, f)| f))
-                .collect();
-            format!("{}.{{{}}}", object.unwrap_or(""), names.join(", "))
-        } else {
-            c.key.clone()
-        };
+        let key = grouped_key(changes[i..j].iter().map(|d| d.key.as_str()));
         let _ = write!(out, "{indent}{} {}", c.action.symbol(), c.section);
         if !key.is_empty() {
             let _ = write!(out, " {key}");
@@ -119,6 +111,23 @@ pub fn change_lines(changes: &[&Change], indent: &str) -> String {
         i = j;
     }
     out
+}
+
+/// The key of a run of entries of one object: `Contact.{Email, Phone}`, or
+/// the one key itself.
+pub fn grouped_key<'k>(mut keys: impl ExactSizeIterator<Item = &'k str>) -> String {
+    if keys.len() == 1 {
+        return keys.next().unwrap_or_default().to_string();
+    }
+    let mut object = "";
+    let names: Vec<&str> = keys
+        .map(|k| {
+            let (o, f) = k.split_once('.').unwrap_or(("", k));
+            object = o;
+            f
+        })
+        .collect();
+    format!("{object}.{{{}}}", names.join(", "))
 }
 
 fn component_header(c: &ComponentDiff) -> Option<String> {

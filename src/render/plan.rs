@@ -84,19 +84,7 @@ fn change_lines(changes: &[&PlannedChange], out: &mut String) {
                 }
             }
         }
-        let key = if j - i > 1 {
-            let names: Vec<&str> = changes[i..j]
-                .iter()
-                .map(|d| d.key.split_once('.').map_or("", |(_, f)| f))
-                .collect();
-            format!(
-                "{}.{{{}}}",
-                object_of(&c.key).unwrap_or(""),
-                names.join(", ")
-            )
-        } else {
-            c.key.clone()
-        };
+        let key = super::diff::grouped_key(changes[i..j].iter().map(|d| d.key.as_str()));
         let _ = write!(out, "      {} {}", symbol(c), c.section);
         if !key.is_empty() {
             let _ = write!(out, " {key}");
