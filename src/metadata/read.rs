@@ -198,9 +198,7 @@ pub fn parse_with<'a>(input: &'a str, limits: &Limits) -> Result<Document<'a>, P
                         "text outside the root element",
                     ));
                 };
-                let text = text
-                    .unescape()
-                    .map_err(|e| ParseError::at(input, offset, e.to_string()))?;
+                let text = unescaped(input, &text, offset)?;
                 // Only the new piece: what came before was checked when it
                 // arrived (checking all of it again is quadratic in comments).
                 if !open.children.is_empty() && !text.trim().is_empty() {
@@ -359,18 +357,23 @@ fn element_from<'a>(
                 format!("<{}> has the attribute `{key}` twice", start_name(start)),
             ));
         }
-        let raw = reborrow(input, &attr.value)
-            .ok_or_else(|| ParseError::at(input, offset, "an attribute value is not UTF-8"))?;
-        let value = match raw {
-            Cow::Borrowed(raw) => quick_xml::escape::unescape(raw),
-            Cow::Owned(raw) => {
-                quick_xml::escape::unescape(&raw).map(|v| Cow::Owned(v.into_owned()))
-            }
-        }
-        .map_err(|e| ParseError::at(input, offset, e.to_string()))?;
+        let value = unescaped(input, &attr.value, offset)?;
         element.push_attr(key, value);
     }
     Ok(element)
+}
+
+/// Text or an attribute value (a slice quick-xml handed out) with entities
+/// replaced, borrowing from `input` when there are none. The input is a
+/// `&str` already, so this does not validate UTF-8 again.
+fn unescaped<'a>(input: &'a str, raw: &[u8], offset: usize) -> Result<Cow<'a, str>, ParseError> {
+    let raw = reborrow(input, raw)
+        .ok_or_else(|| ParseError::at(input, offset, "the text is not UTF-8"))?;
+    match raw {
+        Cow::Borrowed(raw) => quick_xml::escape::unescape(raw),
+        Cow::Owned(raw) => quick_xml::escape::unescape(&raw).map(|v| Cow::Owned(v.into_owned())),
+    }
+    .map_err(|e| ParseError::at(input, offset, e.to_string()))
 }
 
 fn start_name(start: &BytesStart<'_>) -> String {
