@@ -336,7 +336,7 @@ fn generate(s: &Streams, a: GenerateArgs) -> Result<Outcome, Error> {
     if !d.app_policies.is_empty() && !s.verbose {
         let names: Vec<&str> = d.app_policies.keys().map(String::as_str).collect();
         s.err(&format!(
-            "connected app {}: the app already exists in the org, so no file is written; its policy is set on the org's app by plan/apply (until those land, set it in Setup > Connected Apps)",
+            "connected app {}: the app already exists in the org, so no file is written; `sfprov plan` shows its policy as a manual step (Setup > Apps > Connected Apps > Manage Connected Apps)",
             names.join(", ")
         ));
     }
