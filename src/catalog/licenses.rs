@@ -5,8 +5,9 @@
 //! Does not: know an org's own limits (plan checks the org), or custom objects
 //! (every license here carries them).
 
-/// Object access flags as the Metadata API has them (`allowCreate`, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Object access flags as the Metadata API has them (`allowCreate`, ...);
+/// the spec's object grants use the same type (`spec::desired::ObjectFlags`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Flags {
     pub create: bool,
     pub read: bool,

@@ -73,16 +73,9 @@ pub struct Grant {
     pub why: Why,
 }
 
-/// Object permissions, flag by flag as the Metadata API has them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ObjectFlags {
-    pub create: bool,
-    pub read: bool,
-    pub edit: bool,
-    pub delete: bool,
-    pub view_all: bool,
-    pub modify_all: bool,
-}
+/// Object permissions, flag by flag as the Metadata API has them: the
+/// catalog's type, so license limits compare with grants directly.
+pub use crate::catalog::licenses::Flags as ObjectFlags;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ObjectAccess {

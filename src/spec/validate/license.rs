@@ -8,7 +8,7 @@
 use super::Ctx;
 use crate::catalog::{self, licenses};
 use crate::diag::{Diagnostic, Location};
-use crate::spec::desired::{Access, Desired, ObjectFlags};
+use crate::spec::desired::{Access, Desired};
 use crate::spec::file::UserSpec;
 
 /// `[user] time_zone` and `locale`: values Salesforce's picklists accept.
@@ -134,7 +134,7 @@ fn check_holder(ctx: &mut Ctx<'_>, h: &Holder<'_>) {
         let Some(limit) = licenses::limit(h.license, object) else {
             continue;
         };
-        let granted = flags(&oa.flags);
+        let granted = oa.flags;
         if granted == licenses::Flags::NONE {
             continue;
         }
@@ -276,15 +276,4 @@ fn grant_path(h: &Holder<'_>, object: &str) -> Vec<String> {
         }
     }
     direct
-}
-
-fn flags(f: &ObjectFlags) -> licenses::Flags {
-    licenses::Flags {
-        create: f.create,
-        read: f.read,
-        edit: f.edit,
-        delete: f.delete,
-        view_all: f.view_all,
-        modify_all: f.modify_all,
-    }
 }
