@@ -113,7 +113,7 @@ pub struct ServeArgs {
     /// Keep the org in this directory across runs (atomic writes).
     #[arg(long)]
     pub state: Option<PathBuf>,
-    /// Start from this seed (JSON, the shape of src/emulator/seed.json).
+    /// Start from this seed (JSON, the shape of crates/emulator/src/seed.json).
     #[arg(long)]
     pub seed: Option<PathBuf>,
     /// Fault-injection rules (JSON array).

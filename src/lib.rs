@@ -3,18 +3,18 @@
 //! command line and render outcomes. Data path: spec -> desired metadata ->
 //! generate (files) | plan (diff against an org) -> apply.
 
-pub mod catalog;
+pub use sfprov_emulator as emulator;
+pub use sfprov_metadata as metadata;
+pub use sfprov_metadata::{catalog, secret};
+
 pub mod diag;
 pub mod diff;
-pub mod emulator;
 pub mod fmt;
 pub mod fsutil;
 pub mod generate;
-pub mod metadata;
 pub mod org;
 pub mod plan;
 pub mod project;
 pub mod render;
-pub mod secret;
 pub mod spec;
 pub mod templates;

@@ -2,7 +2,7 @@
 //! Owns: starting it for the project directory (its org persists under
 //! `.sfprov/local-org/`) and turning its handle into a `Session` whose
 //! token refresh asks the emulator for a new token.
-//! Does not: implement the emulator (see `src/emulator/`, issue 3).
+//! Does not: implement the emulator (see `crates/emulator/`, issue 3).
 
 use std::path::Path;
 use std::sync::Arc;

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::access;
 use super::ids;
 use super::state::{id_of, rec, OrgState};
-use crate::metadata::{self, schema};
+use sfprov_metadata::{self as metadata, schema};
 
 /// Applies one file to the working org: Ok((created, changed, id)) or the problems.
 pub fn apply_component(

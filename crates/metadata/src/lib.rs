@@ -1,7 +1,9 @@
 //! Metadata documents: a faithful, ordered element tree per component.
 //! Owns: reading (`read`), canonical ordering (`canon`), the one serializer
 //! (`write`), the schema table (`schema`), file names (`names`) and package.xml
-//! (`package`). Does not: network I/O, file-system walking, or deciding changes.
+//! (`package`), the permission catalog (`catalog`) and the `Secret` wrapper
+//! every crate shares (`secret`). Does not: network I/O, file-system walking,
+//! or deciding changes.
 //!
 //! Reading keeps everything (unknown elements, `xsi:nil`, extra namespace
 //! declarations, comments, also before and after the root) within the limits in
@@ -9,11 +11,13 @@
 //! retrieve writes, so reading then writing a retrieved file is byte-identical.
 
 pub mod canon;
+pub mod catalog;
 pub mod limits;
 pub mod names;
 pub mod package;
 pub mod read;
 pub mod schema;
+pub mod secret;
 pub mod tree;
 pub mod write;
 

@@ -200,7 +200,7 @@ fn client(shared: &Shared, client_id: &str) -> Option<Client> {
         .into_iter()
         .flat_map(|m| m.values())
     {
-        let Ok(doc) = crate::metadata::parse(&c.xml) else {
+        let Ok(doc) = sfprov_metadata::parse(&c.xml) else {
             continue;
         };
         let Some(oauth) = doc.root.child("oauthConfig") else {

@@ -368,7 +368,7 @@ mod tests {
     use std::cell::Cell;
 
     use super::apply_permutation;
-    use crate::metadata::{schema, Document, Element};
+    use crate::{schema, Document, Element};
 
     thread_local! {
         /// Sort keys computed on this thread (tests count work, not time).

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::ids;
 use super::seed::Seed;
-use crate::metadata::{self, Document, Element};
+use sfprov_metadata::{self as metadata, Document, Element};
 
 /// One sObject row: field name -> JSON value, always with `Id`.
 pub type Record = Map<String, Value>;

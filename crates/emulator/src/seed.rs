@@ -254,13 +254,13 @@ mod tests {
         // same sources); the org may know more dependencies, never fewer.
         let mut names = seed.permissions.names.clone();
         names.sort();
-        let mut catalog: Vec<String> = crate::catalog::USER_PERMISSIONS
+        let mut catalog: Vec<String> = sfprov_metadata::catalog::USER_PERMISSIONS
             .iter()
             .map(|s| s.to_string())
             .collect();
         catalog.sort();
         assert_eq!(names, catalog);
-        for (p, deps) in crate::catalog::DEPENDENCIES {
+        for (p, deps) in sfprov_metadata::catalog::DEPENDENCIES {
             let ours = &seed.permissions.dependencies[*p];
             for d in *deps {
                 assert!(ours.iter().any(|o| o == d), "{p} -> {d}");

@@ -9,7 +9,7 @@
 //! `--target-org local` keeps `.sfprov/local-org/` across invocations.
 //!
 //! ```no_run
-//! use sfprov::emulator::{self, Config, FaultAction, FaultRule};
+//! use sfprov_emulator::{self as emulator, Config, FaultAction, FaultRule};
 //! // A test: a fresh org on 127.0.0.1:<free port>, stopped when `org` drops.
 //! let org = emulator::spawn(Config::default())?;
 //! let _auth = format!("Bearer {}", org.access_token.expose()); // Debug/Display print [redacted]
@@ -59,7 +59,7 @@ pub use state::OrgState;
 pub const LOCAL_ORG_DIR: &str = ".sfprov/local-org";
 
 /// Tokens are the crate's one `Secret` type (Debug/Display print `[redacted]`).
-pub use crate::secret::Secret;
+pub use sfprov_metadata::secret::Secret;
 
 /// What can go wrong starting or running the emulator.
 #[derive(Debug, thiserror::Error)]
@@ -289,7 +289,7 @@ pub struct ServeOptions {
     pub port: Option<u16>,
     /// Persist the org here.
     pub state_dir: Option<PathBuf>,
-    /// A seed file (JSON, the shape of `src/emulator/seed.json`).
+    /// A seed file (JSON, the shape of `crates/emulator/src/seed.json`).
     pub seed_file: Option<PathBuf>,
     /// Fault rules (JSON array of `FaultRule`).
     pub faults_file: Option<PathBuf>,

@@ -73,7 +73,7 @@ impl Limit {
 }
 
 /// `104857600` -> `100 MiB`; `1000` -> `1,000 bytes`.
-pub(crate) fn bytes(n: usize) -> String {
+pub fn bytes(n: usize) -> String {
     if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{} MiB", n >> 20)
     } else {

@@ -13,7 +13,7 @@ use super::access::{self, Scope};
 use super::soap::{leaf, Node};
 use super::state::OrgState;
 use super::{ids, Shared};
-use crate::metadata::{self, schema, Document, Element};
+use sfprov_metadata::{self as metadata, schema, Document, Element};
 
 /// One retrieve request, as read from the SOAP call.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use super::limits;
 use super::soap::{esc, leaf, Node};
 use super::state::OrgState;
 use super::{ids, Shared};
-use crate::metadata::{self, schema};
+use sfprov_metadata::{self as metadata, schema};
 
 /// DeployOptions as sent (missing booleans take Salesforce's defaults).
 #[derive(Debug, Clone)]

@@ -18,7 +18,7 @@ use super::limits::{self, BodyError, MAX_SOAP_REQUEST_BYTES, PRESCAN_BYTES};
 use super::soap::{self, esc, leaf, Node};
 use super::state::str_field;
 use super::{deploy, retrieve, Shared};
-use crate::metadata::{self, schema};
+use sfprov_metadata::{self as metadata, schema};
 
 fn render_fault(a: &FaultAction) -> Response {
     match a {

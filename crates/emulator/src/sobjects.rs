@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::access;
 use super::state::{id_of, str_field, OrgState, Record};
-use crate::metadata;
+use sfprov_metadata as metadata;
 
 /// One describe field: name, SOAP type, createable, updateable, required on
 /// create, and the sObject a reference points to.

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use super::access;
 use super::sobjects::{check_body, err, RestError};
 use super::state::{id_of, str_field, OrgState, Record};
-use crate::metadata;
+use sfprov_metadata as metadata;
 
 /// Fills the fields Salesforce derives on a new User.
 pub fn complete_user(_st: &OrgState, r: &mut Record) {

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::state::{str_field, OrgState};
-use crate::metadata::schema::{self, Key, TypeSchema};
-use crate::metadata::{Content, Element};
+use sfprov_metadata::schema::{self, Key, TypeSchema};
+use sfprov_metadata::{Content, Element};
 
 type El = Element<'static>;
 
@@ -444,14 +444,14 @@ pub fn profile_for_retrieve(st: &OrgState, stored: &El, scope: &Scope) -> El {
         }
     }
     let mut root = Element::with_children("Profile", out);
-    root.push_attr("xmlns", crate::metadata::METADATA_NS);
+    root.push_attr("xmlns", sfprov_metadata::METADATA_NS);
     root
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metadata;
+    use sfprov_metadata as metadata;
 
     fn doc(x: &str) -> El {
         metadata::parse(x).unwrap().into_owned().root
