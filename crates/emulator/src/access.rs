@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::state::{str_field, OrgState};
-use sfprov_metadata::schema::{self, Key, TypeSchema};
+use sfprov_metadata::schema::{self, Key, Retrieve, TypeSchema};
 use sfprov_metadata::{Content, Element};
 
 type El = Element<'static>;
@@ -354,34 +354,27 @@ pub struct Scope {
     pub other: BTreeMap<String, BTreeSet<String>>,
 }
 
-/// Profile children tied to a package.xml type, with their key child.
-const TIED: &[(&str, &str, &str)] = &[
-    (
-        "applicationVisibilities",
-        "application",
-        "CustomApplication",
-    ),
-    ("tabVisibilities", "tab", "CustomTab"),
-    ("recordTypeVisibilities", "recordType", "RecordType"),
-    ("layoutAssignments", "layout", "Layout"),
-    ("customPermissions", "name", "CustomPermission"),
-    ("flowAccesses", "flow", "Flow"),
-    ("customMetadataTypeAccesses", "name", "CustomObject"),
-    ("customSettingAccesses", "name", "CustomObject"),
-    (
-        "externalDataSourceAccesses",
-        "externalDataSource",
-        "ExternalDataSource",
-    ),
-];
+impl Scope {
+    /// Whether the retrieve names this component of a package.xml type.
+    fn names(&self, component: &str, name: &str) -> bool {
+        match component {
+            "CustomObject" => self.objects.contains(name),
+            "CustomField" => self.fields.contains(name),
+            "ApexPage" => self.pages.contains(name),
+            "ApexClass" => self.classes.contains(name),
+            other => self.other.get(other).is_some_and(|m| m.contains(name)),
+        }
+    }
+}
 
 fn flag(name: &str, v: bool) -> El {
     Element::boolean(name.to_string(), v)
 }
 
-/// A Profile as a retrieve naming `scope` returns it: access only for named
-/// components; user permissions always, enabled ones only; object
-/// permissions only with read; FLS rows for every permissionable field of
+/// A Profile as a retrieve naming `scope` returns it, by the schema table's
+/// retrieve rules (`PROFILE_SECTIONS`): access only for named components;
+/// user permissions always, enabled ones only; object permissions only with
+/// read; FLS rows for every permissionable field of
 /// named objects (false/false where nothing is granted).
 pub fn profile_for_retrieve(st: &OrgState, stored: &El, scope: &Scope) -> El {
     let mut out: Vec<El> = Vec::new();
@@ -390,23 +383,24 @@ pub fn profile_for_retrieve(st: &OrgState, stored: &El, scope: &Scope) -> El {
             .find(|e| e.child_text(key) == Some(value))
             .cloned()
     };
+    // Which sections come back, and when, is the schema table's (one place
+    // to be right); FLS, page and class rows are written below for every
+    // named field, page and class, granted or not, as a retrieve does.
+    let rules = schema::registry_for_type("Profile").map_or(Retrieve::Whole, |t| t.retrieve);
     for c in stored.children() {
-        match c.name.as_ref() {
-            "custom" | "description" | "userLicense" | "loginIpRanges" | "loginHours"
-            | "loginFlows" => out.push(c.clone()),
-            "userPermissions" if is_true(c, "enabled") => out.push(c.clone()),
-            "objectPermissions"
-                if is_true(c, "allowRead")
-                    && scope.objects.contains(c.child_text("object").unwrap_or("")) =>
-            {
-                out.push(c.clone())
-            }
-            name => {
-                if let Some((_, key, ty)) = TIED.iter().find(|(n, _, _)| *n == name) {
-                    let v = c.child_text(key).unwrap_or("");
-                    if scope.other.get(*ty).is_some_and(|m| m.contains(v)) {
-                        out.push(c.clone());
-                    }
+        let Some(section) = rules.section(&c.name) else {
+            out.push(c.clone());
+            continue;
+        };
+        if section.only_if.is_some_and(|flag| !is_true(c, flag)) {
+            continue;
+        }
+        match section.tied_to {
+            None => out.push(c.clone()),
+            Some(tie) if matches!(tie.component, "CustomField" | "ApexPage" | "ApexClass") => {}
+            Some(tie) => {
+                if scope.names(tie.component, c.child_text(tie.key).unwrap_or("")) {
+                    out.push(c.clone());
                 }
             }
         }
@@ -465,5 +459,64 @@ mod tests {
         normalize(&mut old);
         let names: Vec<_> = enabled_permissions(&old).into_iter().collect();
         assert_eq!(names, ["A", "C"]);
+    }
+
+    #[test]
+    fn a_retrieve_returns_the_sections_the_schema_table_ties_to_named_components() {
+        let st = OrgState::from_seed(super::super::seed::Seed::default_org());
+        let stored = doc(concat!(
+            "<Profile xmlns=\"http://soap.sforce.com/2006/04/metadata\">",
+            "<applicationVisibilities><application>Named</application><default>false</default><visible>true</visible></applicationVisibilities>",
+            "<applicationVisibilities><application>Other</application><default>false</default><visible>true</visible></applicationVisibilities>",
+            "<categoryGroupVisibilities><dataCategoryGroup>Other</dataCategoryGroup><visibility>ALL</visibility></categoryGroupVisibilities>",
+            "<custom>true</custom>",
+            "<customSettingAccesses><enabled>true</enabled><name>Named__c</name></customSettingAccesses>",
+            "<loginIpRanges><endAddress>10.0.0.9</endAddress><startAddress>10.0.0.1</startAddress></loginIpRanges>",
+            "<objectPermissions><allowCreate>false</allowCreate><allowDelete>false</allowDelete><allowEdit>false</allowEdit><allowRead>true</allowRead><modifyAllRecords>false</modifyAllRecords><object>Named__c</object><viewAllRecords>false</viewAllRecords></objectPermissions>",
+            "<objectPermissions><allowCreate>false</allowCreate><allowDelete>false</allowDelete><allowEdit>false</allowEdit><allowRead>true</allowRead><modifyAllRecords>false</modifyAllRecords><object>Other__c</object><viewAllRecords>false</viewAllRecords></objectPermissions>",
+            "<tabVisibilities><tab>Other</tab><visibility>DefaultOn</visibility></tabVisibilities>",
+            "<userLicense>Salesforce</userLicense>",
+            "<userPermissions><enabled>true</enabled><name>ApiEnabled</name></userPermissions>",
+            "<userPermissions><enabled>false</enabled><name>ViewSetup</name></userPermissions>",
+            "</Profile>"
+        ));
+        let mut scope = Scope::default();
+        scope.objects.insert("Named__c".into());
+        scope
+            .other
+            .entry("CustomApplication".into())
+            .or_default()
+            .insert("Named".into());
+        let out = profile_for_retrieve(&st, &stored, &scope);
+        let kept: Vec<String> = out
+            .children()
+            .iter()
+            .map(|c| {
+                let key = [
+                    "application",
+                    "name",
+                    "object",
+                    "name",
+                    "tab",
+                    "dataCategoryGroup",
+                ]
+                .iter()
+                .find_map(|k| c.child_text(k))
+                .unwrap_or("");
+                format!("{}:{key}", c.name)
+            })
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                "applicationVisibilities:Named",
+                "custom:",
+                "customSettingAccesses:Named__c",
+                "loginIpRanges:",
+                "objectPermissions:Named__c",
+                "userLicense:",
+                "userPermissions:ApiEnabled",
+            ]
+        );
     }
 }

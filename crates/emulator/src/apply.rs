@@ -1,6 +1,7 @@
-//! What one deployed file does to the org: Profile overlay, PermissionSet
-//! replace (merge before API 40.0), Settings merge, ConnectedApp replace,
-//! with Salesforce's validation problems. Owns: `apply_component`.
+//! What one deployed file does to the org: overlay, replace or merge as the
+//! schema table says per type (`deployed`), the records a component brings
+//! (Profile, PermissionSet, ConnectedApplication), with Salesforce's
+//! validation problems. Owns: `apply_component`.
 //! Does not: read zips or job state (see `deploy.rs`).
 
 use serde_json::{json, Value};
@@ -8,7 +9,8 @@ use serde_json::{json, Value};
 use super::access;
 use super::ids;
 use super::state::{id_of, rec, OrgState};
-use sfprov_metadata::{self as metadata, schema};
+use sfprov_metadata::schema::{self, Deploy};
+use sfprov_metadata::{self as metadata};
 
 /// Applies one file to the working org: Ok((created, changed, id)) or the problems.
 pub fn apply_component(
@@ -37,17 +39,10 @@ pub fn apply_component(
     let now = ids::now_iso();
     let new_xml = match ty {
         "Profile" => {
-            let merged = match &before {
-                Some(old) => {
-                    let mut old = metadata::parse(old)
-                        .map_err(|e| vec![e.to_string()])?
-                        .into_owned();
-                    access::overlay(&mut old.root, &doc.root, "Profile");
-                    old
-                }
+            let mut merged = match &before {
+                Some(old) => deployed(ty, old, doc.clone(), api_version)?,
                 None => new_profile_base(st, &doc.root, api_version)?,
             };
-            let mut merged = merged;
             access::normalize(&mut merged.root);
             let license = merged
                 .root
@@ -98,12 +93,8 @@ pub fn apply_component(
                     ));
                 }
             }
-            if let (true, Some(old)) = (api_version < 40.0, &before) {
-                let mut old = metadata::parse(old)
-                    .map_err(|e| vec![e.to_string()])?
-                    .into_owned();
-                access::overlay(&mut old.root, &doc.root, "PermissionSet");
-                doc = old;
+            if let Some(old) = &before {
+                doc = deployed(ty, old, doc, api_version)?;
             }
             access::normalize(&mut doc.root);
             problems.extend(access::check_grants(st, &doc.root, user_license.as_deref()));
@@ -155,17 +146,11 @@ pub fn apply_component(
                     doc.root.name
                 )]);
             }
-            match &before {
-                Some(old) => {
-                    let mut old = metadata::parse(old)
-                        .map_err(|e| vec![e.to_string()])?
-                        .into_owned();
-                    let ty = schema::type_named(&expected);
-                    access::merge_settings(&mut old.root, &doc.root, ty);
-                    canonical_string(&mut old)
-                }
-                None => canonical_string(&mut doc),
-            }
+            let mut merged = match &before {
+                Some(old) => deployed(ty, old, doc, api_version)?,
+                None => doc,
+            };
+            canonical_string(&mut merged)
         }
         "ConnectedApp" => {
             let mut problems = Vec::new();
@@ -209,6 +194,31 @@ pub fn apply_component(
         .map(|c| c.id.clone())
         .filter(|i| !i.is_empty());
     Ok((created, changed, id))
+}
+
+/// What the org holds after deploying `doc` over the stored `old`, by the
+/// schema table's deploy semantics for `ty` at `api_version`: Profile
+/// overlays, PermissionSet replaces (overlays before 40.0), Settings merge.
+fn deployed(
+    ty: &str,
+    old: &str,
+    doc: metadata::Document<'static>,
+    api_version: f64,
+) -> Result<metadata::Document<'static>, Vec<String>> {
+    let mode = schema::registry_for_type(ty).map_or(Deploy::Replace, |t| t.deploy_at(api_version));
+    if mode == Deploy::Replace {
+        return Ok(doc);
+    }
+    let mut old = metadata::parse(old)
+        .map_err(|e| vec![e.to_string()])?
+        .into_owned();
+    if mode == Deploy::Overlay {
+        access::overlay(&mut old.root, &doc.root, ty);
+    } else {
+        let settings = schema::type_named(&doc.root.name);
+        access::merge_settings(&mut old.root, &doc.root, settings);
+    }
+    Ok(old)
 }
 
 /// Deletes a component named in destructiveChanges.xml. A permission set

@@ -1,11 +1,15 @@
 //! The schema table: what sfprov knows about each metadata type, as data.
 //! Owns: child order of every XSD sequence (generated from the v63.0 WSDL into
 //! `wsdl.rs`), the key of each repeated entry, and the file-level registry
-//! (directory, suffixes, package.xml type name) in `REGISTRY`.
+//! (directory, suffixes, package.xml type name, deploy semantics and
+//! retrieve rules from `semantics`) in `REGISTRY`.
 //! Does not: read or write XML. Every lookup goes through `type_named`,
 //! `registry_for_*` and the methods here; nothing else hard-codes an order.
 
+mod semantics;
 mod wsdl;
+
+pub use semantics::{Deploy, Retrieve, Section, Tie, PROFILE_SECTIONS};
 
 /// One complex type of the Metadata API, flattened (base type fields first).
 #[derive(Debug)]
@@ -103,25 +107,16 @@ pub struct MetadataType {
     /// Deploy order within one deploy is Salesforce's; this is sfprov's order of
     /// steps across deploys (settings first, then access, then apps).
     pub step: u8,
-    /// What a deploy of a file does to what the org has.
+    /// What a deploy of a file does to what the org has (at the newest API).
     pub deploy: Deploy,
+    /// Before this API version a deploy overlays instead (PermissionSet: 40).
+    pub replace_since: Option<u16>,
+    /// What a retrieve of one member returns.
+    pub retrieve: Retrieve,
     /// Access semantics: an absent boolean is `false`, an entry that grants
     /// nothing equals no entry, and a retrieve leaves disabled user
     /// permissions out (Profile, PermissionSet).
     pub access_flags: bool,
-}
-
-/// What deploying a file of a type does to the component the org has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deploy {
-    /// Entries the file does not mention stay as the org has them; removing
-    /// access means deploying it `false` (Profile).
-    Overlay,
-    /// The file is the whole component: entries it lacks are removed
-    /// (PermissionSet from API 40.0, ConnectedApp, External Client Apps).
-    Replace,
-    /// Field by field: only the fields the file sets change (Settings).
-    Merge,
 }
 
 /// Every file-level type sfprov reads or writes.
@@ -134,6 +129,8 @@ pub static REGISTRY: &[MetadataType] = &[
         encoded_names: false,
         step: 1,
         deploy: Deploy::Merge,
+        replace_since: None,
+        retrieve: Retrieve::Whole,
         access_flags: false,
     },
     MetadataType {
@@ -144,6 +141,8 @@ pub static REGISTRY: &[MetadataType] = &[
         encoded_names: true,
         step: 2,
         deploy: Deploy::Overlay,
+        replace_since: None,
+        retrieve: Retrieve::Sections(PROFILE_SECTIONS),
         access_flags: true,
     },
     MetadataType {
@@ -154,6 +153,8 @@ pub static REGISTRY: &[MetadataType] = &[
         encoded_names: false,
         step: 2,
         deploy: Deploy::Replace,
+        replace_since: Some(40),
+        retrieve: Retrieve::Whole,
         access_flags: true,
     },
     MetadataType {
@@ -164,6 +165,8 @@ pub static REGISTRY: &[MetadataType] = &[
         encoded_names: false,
         step: 2,
         deploy: Deploy::Replace,
+        replace_since: None,
+        retrieve: Retrieve::Whole,
         access_flags: false,
     },
     MetadataType {
@@ -174,6 +177,8 @@ pub static REGISTRY: &[MetadataType] = &[
         encoded_names: false,
         step: 3,
         deploy: Deploy::Replace,
+        replace_since: None,
+        retrieve: Retrieve::Whole,
         access_flags: false,
     },
     MetadataType {
@@ -184,6 +189,8 @@ pub static REGISTRY: &[MetadataType] = &[
         encoded_names: false,
         step: 3,
         deploy: Deploy::Replace,
+        replace_since: None,
+        retrieve: Retrieve::Whole,
         access_flags: false,
     },
     MetadataType {
@@ -194,6 +201,8 @@ pub static REGISTRY: &[MetadataType] = &[
         encoded_names: false,
         step: 4,
         deploy: Deploy::Replace,
+        replace_since: None,
+        retrieve: Retrieve::Whole,
         access_flags: false,
     },
     MetadataType {
@@ -204,6 +213,8 @@ pub static REGISTRY: &[MetadataType] = &[
         encoded_names: false,
         step: 4,
         deploy: Deploy::Replace,
+        replace_since: None,
+        retrieve: Retrieve::Whole,
         access_flags: false,
     },
     MetadataType {
@@ -214,6 +225,8 @@ pub static REGISTRY: &[MetadataType] = &[
         encoded_names: false,
         step: 4,
         deploy: Deploy::Replace,
+        replace_since: None,
+        retrieve: Retrieve::Whole,
         access_flags: false,
     },
 ];
@@ -239,6 +252,15 @@ pub fn registry_for_file(file_name: &str) -> Option<(&'static MetadataType, Stri
 }
 
 impl MetadataType {
+    /// What a deploy does at `api_version` (`63.0`): PermissionSet overlays
+    /// before 40.0 and replaces from then on.
+    pub fn deploy_at(&self, api_version: f64) -> Deploy {
+        match self.replace_since {
+            Some(v) if api_version < f64::from(v) => Deploy::Overlay,
+            _ => self.deploy,
+        }
+    }
+
     /// The root element for a member of this type.
     pub fn root_for(&self, member: &str) -> String {
         match self.root {

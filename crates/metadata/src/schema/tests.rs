@@ -132,6 +132,111 @@ fn registry_suffixes_and_roots_resolve() {
 }
 
 #[test]
+fn deploy_semantics_follow_the_metadata_api() {
+    let mode = |name: &str, api: f64| registry_for_type(name).unwrap().deploy_at(api);
+    assert_eq!(mode("Profile", 63.0), Deploy::Overlay);
+    assert_eq!(mode("PermissionSet", 63.0), Deploy::Replace);
+    assert_eq!(mode("PermissionSet", 40.0), Deploy::Replace);
+    assert_eq!(mode("PermissionSet", 39.0), Deploy::Overlay);
+    assert_eq!(mode("Settings", 63.0), Deploy::Merge);
+    assert_eq!(mode("ConnectedApp", 63.0), Deploy::Replace);
+    for t in REGISTRY {
+        // Only a type that replaces can have overlaid before; only Settings merge.
+        if t.replace_since.is_some() {
+            assert_eq!(t.deploy, Deploy::Replace, "{}", t.name);
+        }
+        assert_eq!(t.deploy == Deploy::Merge, t.root.is_none(), "{}", t.name);
+        // Access semantics (absent flag = false) belong to the access types.
+        assert_eq!(
+            t.access_flags,
+            matches!(t.name, "Profile" | "PermissionSet"),
+            "{}",
+            t.name
+        );
+    }
+}
+
+#[test]
+fn retrieve_rules_name_real_sections_keys_and_flags() {
+    for t in REGISTRY {
+        let Retrieve::Sections(sections) = t.retrieve else {
+            continue;
+        };
+        let root = type_named(t.root.expect("sectioned types have a root")).unwrap();
+        let mut seen = HashSet::new();
+        for s in sections {
+            assert!(seen.insert(s.entry), "{}: {} listed twice", t.name, s.entry);
+            let (_, f) = root
+                .field(s.entry)
+                .unwrap_or_else(|| panic!("{}: no section {}", t.name, s.entry));
+            assert!(f.many, "{}.{} is not repeated", t.name, s.entry);
+            let entry = f.child_type().expect("sections are complex entries");
+            assert!(
+                s.tied_to.is_some() || s.only_if.is_some(),
+                "{}.{}: a rule that says nothing",
+                t.name,
+                s.entry
+            );
+            if let Some(tie) = s.tied_to {
+                // The tie's key is the entry's sort key: one entry per component.
+                assert!(
+                    matches!(f.key, Key::Fields(k) if k[0] == tie.key),
+                    "{}.{}: tied by {} but keyed {:?}",
+                    t.name,
+                    s.entry,
+                    tie.key,
+                    f.key
+                );
+            }
+            if let Some(flag) = s.only_if {
+                let (_, flag_field) = entry
+                    .field(flag)
+                    .unwrap_or_else(|| panic!("{}.{}: no flag {flag}", t.name, s.entry));
+                assert!(flag_field.ty.is_none() && !flag_field.many);
+            }
+        }
+        // Every repeated section of a Profile is either ruled or always
+        // returned on purpose: login IP ranges (DOC-Profile), login flows,
+        // and action overrides (no evidence either way: returned as stored).
+        for f in root
+            .fields
+            .iter()
+            .filter(|f| f.many && f.child_type().is_some())
+        {
+            let always = ["loginIpRanges", "loginFlows", "profileActionOverrides"];
+            assert!(
+                t.retrieve.section(f.name).is_some() || always.contains(&f.name),
+                "{}.{}: no retrieve rule; say whether it is tied",
+                t.name,
+                f.name
+            );
+        }
+    }
+    let profile = registry_for_type("Profile").unwrap().retrieve;
+    assert_eq!(
+        profile.tied_types(),
+        [
+            "ApexClass",
+            "ApexPage",
+            "CustomApplication",
+            "CustomField",
+            "CustomObject",
+            "CustomPermission",
+            "CustomTab",
+            "DataCategoryGroup",
+            "ExternalDataSource",
+            "Flow",
+            "Layout",
+            "RecordType",
+        ]
+    );
+    assert_eq!(
+        registry_for_type("PermissionSet").unwrap().retrieve,
+        Retrieve::Whole
+    );
+}
+
+#[test]
 fn root_types_follow_the_wsdl() {
     // Spot checks of the order a retrieve writes (metadata-types.md §2.1-2.2).
     let profile: Vec<&str> = type_named("Profile")
