@@ -1,12 +1,70 @@
 //! Desired state -> metadata documents, one builder per component type.
 //! Owns: which elements each generated component carries (what a retrieve of
 //! the same component would show, plus explicit `false` where a profile must
-//! revoke). Does not: order elements (canonicalization does) or write files.
+//! revoke), and the reason of each entry, recorded as the entry is made.
+//! Does not: order elements (canonicalization does) or write files.
+
+use std::collections::BTreeMap;
 
 use crate::metadata::{Document, Element};
 use crate::spec::desired::{
-    Access, App, AppPolicy, IpRelaxation, ObjectFlags, RefreshPolicy, Settings,
+    Access, App, AppPolicy, IpRelaxation, ObjectFlags, RefreshPolicy, Settings, Why,
 };
+
+/// One component of a desired state: its package.xml type and member, the
+/// document generate writes and plan diffs, and why each entry is there.
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub type_name: &'static str,
+    pub member: String,
+    pub document: Document<'static>,
+    /// The reason of each entry by the diff's (section, key):
+    /// (`fieldPermissions`, `Case.Subject`), or (`sessionSettings.lockSessionsToIp`,
+    /// ``) for a settings field. Implied entries keep their "required by …".
+    pub reasons: BTreeMap<(String, String), Why>,
+    /// The component's own reason (an app policy's `why`), for its entries
+    /// without one.
+    pub why: Option<Why>,
+}
+
+impl Component {
+    fn new(
+        type_name: &'static str,
+        member: impl Into<String>,
+        document: Document<'static>,
+    ) -> Self {
+        Component {
+            type_name,
+            member: member.into(),
+            document,
+            reasons: BTreeMap::new(),
+            why: None,
+        }
+    }
+
+    /// The reason of one entry: its own, else the component's.
+    pub fn why(&self, section: &str, key: &str) -> Option<&Why> {
+        self.reasons
+            .get(&(section.to_string(), key.to_string()))
+            .or(self.why.as_ref())
+            .filter(|w| !w.text.is_empty())
+    }
+}
+
+/// Children of a document being built, with the reason of each entry.
+#[derive(Default)]
+struct Entries {
+    children: Vec<E>,
+    reasons: BTreeMap<(String, String), Why>,
+}
+
+impl Entries {
+    fn push(&mut self, e: E, section: &str, key: &str, why: &Why) {
+        self.children.push(e);
+        self.reasons
+            .insert((section.to_string(), key.to_string()), why.clone());
+    }
+}
 
 type E = Element<'static>;
 
@@ -18,18 +76,19 @@ fn flag(name: &'static str, value: bool) -> E {
     Element::boolean(name, value)
 }
 
-/// The access entries shared by profiles and permission sets.
-fn access_entries(a: &Access, profile: bool) -> Vec<E> {
-    let mut out = Vec::new();
+/// The access entries shared by profiles and permission sets, each with
+/// the reason the spec (or the dependency that implied it) gives.
+fn access_entries(a: &Access, profile: bool, out: &mut Entries) {
     for (name, g) in &a.system {
         // A permission set is replaced on deploy: a revoked permission is just
         // absent, as a retrieve shows it. A profile keeps what a deploy does
         // not mention, so revoking takes an explicit `false`.
         if g.enabled || profile {
-            out.push(Element::with_children(
+            let e = Element::with_children(
                 "userPermissions",
                 vec![flag("enabled", g.enabled), text("name", name)],
-            ));
+            );
+            out.push(e, "userPermissions", name, &g.why);
         }
     }
     for (object, o) in &a.objects {
@@ -37,7 +96,7 @@ fn access_entries(a: &Access, profile: bool) -> Vec<E> {
             continue; // no access: absent from a permission set
         }
         let f = &o.flags;
-        out.push(Element::with_children(
+        let e = Element::with_children(
             "objectPermissions",
             vec![
                 flag("allowCreate", f.create),
@@ -48,60 +107,70 @@ fn access_entries(a: &Access, profile: bool) -> Vec<E> {
                 text("object", object),
                 flag("viewAllRecords", f.view_all),
             ],
-        ));
+        );
+        out.push(e, "objectPermissions", object, &o.why);
     }
     for (field, fa) in &a.fields {
-        out.push(Element::with_children(
+        let e = Element::with_children(
             "fieldPermissions",
             vec![
                 flag("editable", fa.editable),
                 text("field", field),
                 flag("readable", fa.readable),
             ],
-        ));
+        );
+        out.push(e, "fieldPermissions", field, &fa.why);
     }
     for (page, g) in &a.pages {
-        out.push(Element::with_children(
+        let e = Element::with_children(
             "pageAccesses",
             vec![text("apexPage", page), flag("enabled", g.enabled)],
-        ));
+        );
+        out.push(e, "pageAccesses", page, &g.why);
     }
     for (class, g) in &a.classes {
-        out.push(Element::with_children(
+        let e = Element::with_children(
             "classAccesses",
             vec![text("apexClass", class), flag("enabled", g.enabled)],
-        ));
+        );
+        out.push(e, "classAccesses", class, &g.why);
     }
-    out
 }
 
 /// A custom profile sfprov manages.
-pub fn profile(a: &Access) -> Document<'static> {
-    let mut children = vec![flag("custom", true)];
+pub fn profile(name: &str, a: &Access) -> Component {
+    let mut out = Entries::default();
+    out.children.push(flag("custom", true));
     if let Some(d) = &a.description {
-        children.push(text("description", d));
+        out.children.push(text("description", d));
     }
     if let Some(l) = &a.license {
-        children.push(text("userLicense", l));
+        out.children.push(text("userLicense", l));
     }
-    children.extend(access_entries(a, true));
-    Document::new("Profile", children)
+    access_entries(a, true, &mut out);
+    let mut c = Component::new("Profile", name, Document::new("Profile", out.children));
+    c.reasons = out.reasons;
+    c
 }
 
 /// A permission set: the complete set, since a deploy replaces it.
-pub fn permission_set(a: &Access) -> Document<'static> {
-    let mut children = vec![flag("hasActivationRequired", false)];
+pub fn permission_set(name: &str, a: &Access) -> Component {
+    let mut out = Entries::default();
+    out.children.push(flag("hasActivationRequired", false));
     if let Some(d) = &a.description {
-        children.push(text("description", d));
+        out.children.push(text("description", d));
     }
     if let Some(l) = &a.label {
-        children.push(text("label", l));
+        out.children.push(text("label", l));
     }
     if let Some(l) = &a.license {
-        children.push(text("license", l));
+        out.children.push(text("license", l));
     }
-    children.extend(access_entries(a, false));
-    Document::new("PermissionSet", children)
+    access_entries(a, false, &mut out);
+    let doc = Document::new("PermissionSet", out.children);
+    let mut c = Component::new("PermissionSet", name, doc);
+    c.reasons = out.reasons;
+    c
 }
 
 fn ip_relaxation(p: &AppPolicy) -> &'static str {
@@ -137,7 +206,13 @@ fn eca_ip_relaxation(p: &AppPolicy) -> &'static str {
 
 /// A connected app sfprov creates. No consumer key: Salesforce generates one
 /// (a key is globally unique and a second org would refuse it).
-pub fn connected_app(app: &App) -> Document<'static> {
+pub fn connected_app(name: &str, app: &App) -> Component {
+    let mut c = Component::new("ConnectedApp", name, connected_app_document(app));
+    c.why = app.policy.why.clone().map(Why::spec);
+    c
+}
+
+fn connected_app_document(app: &App) -> Document<'static> {
     let p = &app.policy;
     let mut oauth = vec![
         text("callbackUrl", &app.callback_url),
@@ -169,11 +244,8 @@ pub fn connected_app(app: &App) -> Document<'static> {
     Document::new("ConnectedApp", children)
 }
 
-/// The four components of an external client app: (type, member, document).
-pub fn external_client_app(
-    name: &str,
-    app: &App,
-) -> Vec<(&'static str, String, Document<'static>)> {
+/// The four components of an external client app, in deploy order.
+pub fn external_client_app(name: &str, app: &App) -> Vec<Component> {
     let p = &app.policy;
     let mut header = vec![
         text("contactEmail", &app.contact_email),
@@ -248,55 +320,55 @@ pub fn external_client_app(
             policies.push(text("refreshTokenValidityUnit", unit));
         }
     }
-    vec![
-        (
-            "ExternalClientApplication",
-            name.to_string(),
-            Document::new("ExternalClientApplication", header),
-        ),
-        (
-            "ExtlClntAppOauthSettings",
-            oauth,
-            Document::new("ExtlClntAppOauthSettings", settings),
-        ),
-        (
-            "ExtlClntAppGlobalOauthSettings",
-            global,
-            Document::new("ExtlClntAppGlobalOauthSettings", global_doc),
-        ),
-        (
-            "ExtlClntAppOauthConfigurablePolicies",
-            plcy,
-            Document::new("ExtlClntAppOauthConfigurablePolicies", policies),
-        ),
+    let why = p.why.clone().map(Why::spec);
+    [
+        ("ExternalClientApplication", name.to_string(), header),
+        ("ExtlClntAppOauthSettings", oauth, settings),
+        ("ExtlClntAppGlobalOauthSettings", global, global_doc),
+        ("ExtlClntAppOauthConfigurablePolicies", plcy, policies),
     ]
+    .into_iter()
+    .map(|(ty, member, children)| {
+        let mut c = Component::new(ty, member, Document::new(ty, children));
+        c.why = why.clone();
+        c
+    })
+    .collect()
 }
 
-/// Settings files holding only the fields the spec sets: (member, document).
-/// Deploying a full SecuritySettings fails on privileged fields.
-pub fn settings(s: &Settings) -> Vec<(&'static str, Document<'static>)> {
+/// Settings files holding only the fields the spec sets, each field with its
+/// reason. Deploying a full SecuritySettings fails on privileged fields.
+pub fn settings(s: &Settings) -> Vec<Component> {
     let mut out = Vec::new();
-    if let Some((v, _)) = &s.streaming_api {
-        out.push((
-            "Event",
-            Document::new("EventSettings", vec![flag("enableStreamingApi", *v)]),
-        ));
+    if let Some((v, why)) = &s.streaming_api {
+        let doc = Document::new("EventSettings", vec![flag("enableStreamingApi", *v)]);
+        let mut c = Component::new("Settings", "Event", doc);
+        c.reasons
+            .insert(("enableStreamingApi".into(), String::new()), why.clone());
+        out.push(c);
     }
     let mut session = Vec::new();
-    if let Some((v, _)) = &s.lock_sessions_to_ip {
-        session.push(flag("lockSessionsToIp", *v));
-    }
-    if let Some((v, _)) = &s.lock_sessions_to_domain {
-        session.push(flag("lockSessionsToDomain", *v));
+    let mut reasons = BTreeMap::new();
+    for (field, value) in [
+        ("lockSessionsToIp", &s.lock_sessions_to_ip),
+        ("lockSessionsToDomain", &s.lock_sessions_to_domain),
+    ] {
+        if let Some((v, why)) = value {
+            session.push(flag(field, *v));
+            reasons.insert(
+                (format!("sessionSettings.{field}"), String::new()),
+                why.clone(),
+            );
+        }
     }
     if !session.is_empty() {
-        out.push((
-            "Security",
-            Document::new(
-                "SecuritySettings",
-                vec![Element::with_children("sessionSettings", session)],
-            ),
-        ));
+        let doc = Document::new(
+            "SecuritySettings",
+            vec![Element::with_children("sessionSettings", session)],
+        );
+        let mut c = Component::new("Settings", "Security", doc);
+        c.reasons = reasons;
+        out.push(c);
     }
     out
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::fsutil;
 use crate::metadata::schema::registry_for_type;
-use crate::metadata::{self, package, Document};
+use crate::metadata::{self, package};
 use crate::spec::Desired;
 
 /// The two project layouts Salesforce tools use.
@@ -36,28 +36,26 @@ pub struct GeneratedFile {
     pub component: Option<(&'static str, String)>,
 }
 
-/// One component of a desired state: package.xml type, member, document.
-pub type Component = (&'static str, String, Document<'static>);
+pub use components::Component;
 
-/// The components of a desired state, in type order (the one builder: generate
-/// writes them, plan diffs them).
+/// The components of a desired state, in type order, each entry with its
+/// reason: the one builder (generate writes them, plan diffs them and shows
+/// the reasons, apply deploys them).
 pub fn documents(desired: &Desired) -> Vec<Component> {
     let mut docs: Vec<Component> = Vec::new();
     for (name, a) in &desired.profiles {
-        docs.push(("Profile", name.clone(), components::profile(a)));
+        docs.push(components::profile(name, a));
     }
     for (name, a) in &desired.permission_sets {
-        docs.push(("PermissionSet", name.clone(), components::permission_set(a)));
+        docs.push(components::permission_set(name, a));
     }
     for (name, app) in &desired.connected_apps {
-        docs.push(("ConnectedApp", name.clone(), components::connected_app(app)));
+        docs.push(components::connected_app(name, app));
     }
     for (name, app) in &desired.external_client_apps {
         docs.extend(components::external_client_app(name, app));
     }
-    for (member, doc) in components::settings(&desired.settings) {
-        docs.push(("Settings", member.to_string(), doc));
-    }
+    docs.extend(components::settings(&desired.settings));
     docs
 }
 
@@ -67,20 +65,27 @@ pub fn render(desired: &Desired, format: Format) -> Vec<GeneratedFile> {
     let source = format == Format::Source;
     let mut files: Vec<GeneratedFile> = docs
         .into_iter()
-        .map(|(ty, member, mut doc)| {
-            let entry = registry_for_type(ty).expect("generated types are in the registry");
-            let rel = entry.file_path(&member, source);
-            let path = if source {
-                format!("{SOURCE_ROOT}/{rel}")
-            } else {
-                rel
-            };
-            GeneratedFile {
-                path,
-                bytes: metadata::to_canonical_bytes(&mut doc),
-                component: Some((ty, member)),
-            }
-        })
+        .map(
+            |Component {
+                 type_name: ty,
+                 member,
+                 document: mut doc,
+                 ..
+             }| {
+                let entry = registry_for_type(ty).expect("generated types are in the registry");
+                let rel = entry.file_path(&member, source);
+                let path = if source {
+                    format!("{SOURCE_ROOT}/{rel}")
+                } else {
+                    rel
+                };
+                GeneratedFile {
+                    path,
+                    bytes: metadata::to_canonical_bytes(&mut doc),
+                    component: Some((ty, member)),
+                }
+            },
+        )
         .collect();
     if format == Format::Mdapi {
         let manifest = package::manifest(

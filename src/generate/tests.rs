@@ -150,3 +150,66 @@ fn every_generated_file_is_canonical() {
         }
     }
 }
+
+#[test]
+fn every_entry_keeps_its_reason_and_implied_ones_say_what_needs_them() {
+    let docs = documents(&zendesk());
+    let ps = docs
+        .iter()
+        .find(|c| c.type_name == "PermissionSet" && c.member == "Zendesk_Integration")
+        .unwrap();
+    let why = ps.why("fieldPermissions", "Case.Subject").unwrap();
+    assert_eq!(why.text, "Ticket-to-case sync writes the ticket subject");
+    assert!(!why.implied);
+    assert!(ps.why("userPermissions", "Nope").is_none());
+    // Every access entry in every document has a reason, and the map holds
+    // nothing the document lacks.
+    for c in &docs {
+        let mut entries = 0;
+        for e in c.document.root.children() {
+            let key = ["name", "object", "field", "apexPage", "apexClass"]
+                .iter()
+                .find_map(|k| e.child_text(k));
+            let (Some(key), true) = (
+                key,
+                e.name.ends_with("Permissions") || e.name.ends_with("Accesses"),
+            ) else {
+                continue;
+            };
+            entries += 1;
+            let why = c.why(&e.name, key);
+            assert!(
+                why.is_some(),
+                "{} {}: {} {key} has no reason",
+                c.type_name,
+                c.member,
+                e.name
+            );
+        }
+        let access = c
+            .reasons
+            .keys()
+            .filter(|(s, _)| s.ends_with("Permissions") || s.ends_with("Accesses"));
+        assert_eq!(access.count(), entries, "{} {}", c.type_name, c.member);
+    }
+    // Implied grants say what needs them.
+    let implied: Vec<_> = docs
+        .iter()
+        .flat_map(|c| c.reasons.values())
+        .filter(|w| w.implied)
+        .collect();
+    assert!(!implied.is_empty());
+    for w in implied {
+        assert!(
+            w.text.contains("required by")
+                || w.text.contains("depends on")
+                || w.text.contains("explicitly"),
+            "{}",
+            w.text
+        );
+    }
+    let security = docs.iter().find(|c| c.member == "Security").unwrap();
+    assert!(security
+        .why("sessionSettings.lockSessionsToIp", "")
+        .is_some());
+}

@@ -9,17 +9,16 @@ use std::collections::{BTreeMap, HashMap};
 
 use sha2::{Digest, Sha256};
 
-use super::reasons::Reasons;
 use super::{
     checks, manifest, manual, user, ComponentPlan, DesiredDocument, Finding, OrgRef, Plan,
     PlannedChange, Severity, View, FORMAT_VERSION,
 };
 use crate::diff::{self, Mode};
-use crate::generate;
+use crate::generate::{self, Component};
 use crate::metadata::schema::{self, registry_for_type};
 use crate::metadata::{self, Document, Element};
 use crate::org::read::{OrgRead, ReadError};
-use crate::spec::desired::{AppPolicy, Desired, IpRelaxation, RefreshPolicy};
+use crate::spec::desired::{AppPolicy, Desired, IpRelaxation, RefreshPolicy, Why};
 
 /// What the caller tells `build` besides the desired state.
 #[derive(Debug, Clone, Default)]
@@ -74,7 +73,6 @@ pub fn build(desired: &Desired, org: &dyn OrgRead, opts: &Options) -> Result<Pla
     retrieval.unknown_types.sort();
     retrieval.unknown_types.dedup();
     let current = index(&retrieval.files);
-    let reasons = Reasons::from_desired(desired);
 
     let mut fingerprints = BTreeMap::new();
     for ((ty, member), bytes) in &current {
@@ -88,24 +86,29 @@ pub fn build(desired: &Desired, org: &dyn OrgRead, opts: &Options) -> Result<Pla
         match current.get(&("ConnectedApp".to_string(), name.clone())) {
             Some(bytes) => {
                 if let Some(doc) = merged_app(bytes, policy) {
-                    comps.push(("ConnectedApp", name.clone(), doc));
+                    comps.push(Component {
+                        type_name: "ConnectedApp",
+                        member: name.clone(),
+                        document: doc,
+                        reasons: BTreeMap::new(),
+                        why: policy.why.clone().map(Why::spec),
+                    });
                 }
             }
             None => manual_steps.push(manual::app_policy(org, name, policy)?),
         }
     }
 
-    comps.sort_by_key(|(ty, _, _)| registry_for_type(ty).map_or(u8::MAX, |t| t.step));
+    comps.sort_by_key(|c| registry_for_type(c.type_name).map_or(u8::MAX, |t| t.step));
     let mut components = Vec::new();
     let mut desired_docs = Vec::new();
-    for (ty, member, mut doc) in comps {
-        let after = metadata::to_canonical_bytes(&mut doc);
-        let before = current.get(&(ty.to_string(), member.clone()));
-        let plan = component_plan(ty, &member, before, &doc, &after, &reasons, org, opts.view);
-        components.push(plan);
+    for mut c in comps {
+        let after = metadata::to_canonical_bytes(&mut c.document);
+        let before = current.get(&(c.type_name.to_string(), c.member.clone()));
+        components.push(component_plan(&c, before, &after, org, opts.view));
         desired_docs.push(DesiredDocument {
-            type_name: ty.to_string(),
-            member,
+            type_name: c.type_name.to_string(),
+            member: c.member,
             xml: String::from_utf8_lossy(&after).into_owned(),
         });
     }
@@ -178,17 +181,14 @@ pub fn build(desired: &Desired, org: &dyn OrgRead, opts: &Options) -> Result<Pla
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 fn component_plan(
-    ty: &'static str,
-    member: &str,
+    c: &Component,
     before: Option<&Vec<u8>>,
-    doc: &Document<'_>,
     after: &[u8],
-    reasons: &Reasons,
     org: &dyn OrgRead,
     view: View,
 ) -> ComponentPlan {
+    let (ty, member, doc) = (c.type_name, c.member.as_str(), &c.document);
     let reg = registry_for_type(ty).expect("desired types are in the registry");
     let before_text = before.map(|b| String::from_utf8_lossy(b).into_owned());
     let before_doc = before_text.as_deref().and_then(|t| metadata::parse(t).ok());
@@ -196,23 +196,23 @@ fn component_plan(
     let changes = d
         .changes
         .into_iter()
-        .map(|c| {
-            let why = reasons.get(ty, member, &c.section, &c.key);
-            let reason = if c.destructive {
+        .map(|ch| {
+            let why = c.why(&ch.section, &ch.key);
+            let reason = if ch.destructive {
                 Some("not in the spec: a permission set deploy replaces the whole set".into())
-            } else if c.unmanaged {
+            } else if ch.unmanaged {
                 Some("in the org, not in the spec: a profile deploy leaves it as it is".into())
             } else {
                 why.map(|w| w.text.clone())
             };
             PlannedChange {
-                implied: !c.destructive && !c.unmanaged && why.is_some_and(|w| w.implied),
-                section: c.section,
-                key: c.key,
-                action: c.action,
-                fields: c.fields,
-                destructive: c.destructive,
-                unmanaged: c.unmanaged,
+                implied: !ch.destructive && !ch.unmanaged && why.is_some_and(|w| w.implied),
+                section: ch.section,
+                key: ch.key,
+                action: ch.action,
+                fields: ch.fields,
+                destructive: ch.destructive,
+                unmanaged: ch.unmanaged,
                 reason,
             }
         })

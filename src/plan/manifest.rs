@@ -17,8 +17,8 @@ pub const MAX_MEMBERS: usize = 10_000;
 /// (type, member) pairs to retrieve, sorted and unique.
 pub fn members(d: &Desired, components: &[Component]) -> Vec<(String, String)> {
     let mut out: BTreeSet<(String, String)> = BTreeSet::new();
-    for (ty, member, _) in components {
-        out.insert((ty.to_string(), member.clone()));
+    for c in components {
+        out.insert((c.type_name.to_string(), c.member.clone()));
     }
     // Policies on apps sfprov does not create: retrieved to tell whether the
     // app is retrievable (an app installed by a managed package is not).

@@ -1,9 +1,9 @@
 //! `sfprov plan`: what an org would get from a spec, and why, as a value.
 //! Owns: the `Plan` value (serializable: it is also the plan file), building
 //! it from a `Desired` and an `OrgRead` (`build`), the retrieve manifest
-//! (`manifest`), the reason of every entry (`reasons`), the user and its
-//! assignments (`user`), manual steps (`manual`), preflight findings
-//! (`checks`) and the plan file (`file`).
+//! (`manifest`), the user and its assignments (`user`), manual steps
+//! (`manual`), preflight findings (`checks`) and the plan file (`file`).
+//! Reasons come with the components (`generate::documents`).
 //! Does not: print (see `render::plan`), know clap, or deploy anything.
 
 pub mod build;
@@ -11,7 +11,6 @@ pub mod checks;
 pub mod file;
 pub mod manifest;
 pub mod manual;
-pub mod reasons;
 pub mod user;
 
 use std::collections::BTreeMap;
