@@ -15,7 +15,7 @@ mod entry;
 pub mod tree;
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -413,25 +413,27 @@ fn diff_keyed<'e, 'a>(
             .collect();
         Cow::Owned(parts.join(" / "))
     };
-    let mut old_by_key: HashMap<Cow<'e, str>, &'e Element<'a>> = HashMap::with_capacity(old.len());
+    // One map for both sides: key -> (the old entry, whether the new side
+    // has been seen with it). Three hash lookups per entry in all.
+    let mut by_key: HashMap<Cow<'e, str>, (Option<&'e Element<'a>>, bool)> =
+        HashMap::with_capacity(old.len().max(new.len()));
     for e in old {
-        old_by_key.insert(key_of(e), e);
+        by_key.insert(key_of(e), (Some(e), false));
     }
-    let mut seen: HashSet<Cow<'e, str>> = HashSet::with_capacity(new.len());
     let mut pending: Vec<Change> = Vec::new();
     for e in new {
         let key = key_of(e);
-        if !seen.insert(key.clone()) {
-            continue;
+        let slot = by_key.entry(key.clone()).or_insert((None, false));
+        if std::mem::replace(&mut slot.1, true) {
+            continue; // a repeated key: the first one counts
         }
+        let old_entry = slot.0;
         // Identical entries (most of them) need no closer look.
-        if old_by_key.get(&key).is_some_and(|o| *o == *e) {
+        if old_entry.is_some_and(|o| *o == **e) {
             continue;
         }
         let after = FieldValues::of(e, keys, ty, rules.access);
-        let before = old_by_key
-            .get(&key)
-            .map(|o| FieldValues::of(o, keys, ty, rules.access));
+        let before = old_entry.map(|o| FieldValues::of(o, keys, ty, rules.access));
         let granted_before = before.as_ref().is_some_and(|b| b.grants(rules.access));
         let granted_after = after.grants(rules.access);
         let action = match (granted_before, granted_after) {
@@ -463,8 +465,9 @@ fn diff_keyed<'e, 'a>(
     if !matches!(old_only, OldOnly::Ignored) {
         for e in old {
             let key = key_of(e);
-            if seen.contains(&key) {
-                continue;
+            match by_key.get_mut(&key) {
+                Some((_, seen)) if !*seen => *seen = true,
+                _ => continue,
             }
             let before = FieldValues::of(e, keys, ty, rules.access);
             if !before.grants(rules.access) {
@@ -475,7 +478,6 @@ fn diff_keyed<'e, 'a>(
                 OldOnly::Unmanaged => (false, true),
                 OldOnly::Ignored => unreachable!("checked above"),
             };
-            seen.insert(key.clone());
             pending.push(Change {
                 section: section.to_string(),
                 key: key.into_owned(),

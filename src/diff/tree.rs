@@ -204,6 +204,9 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, Error> {
     })
 }
 
+/// Above this size both sides of a pair are parsed in parallel.
+const PARALLEL_PARSE_BYTES: usize = 1 << 20;
+
 fn diff_pair(
     ty: &'static MetadataType,
     member: &str,
@@ -212,8 +215,24 @@ fn diff_pair(
 ) -> Result<ComponentDiff, Error> {
     let old_bytes = old.map(read_bounded).transpose()?;
     let new_bytes = new.map(read_bounded).transpose()?;
-    let old_doc = parse_side(old_bytes.as_deref(), old)?;
-    let new_doc = parse_side(new_bytes.as_deref(), new)?;
+    // Two big files parse at once, one on another core.
+    let big = |b: &Option<Vec<u8>>| b.as_ref().is_some_and(|b| b.len() > PARALLEL_PARSE_BYTES);
+    let (old_doc, new_doc) = if big(&old_bytes) && big(&new_bytes) {
+        std::thread::scope(|s| {
+            let old_side = s.spawn(|| parse_side(old_bytes.as_deref(), old));
+            let new_doc = parse_side(new_bytes.as_deref(), new);
+            let old_doc = old_side
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (old_doc, new_doc)
+        })
+    } else {
+        (
+            parse_side(old_bytes.as_deref(), old),
+            parse_side(new_bytes.as_deref(), new),
+        )
+    };
+    let (old_doc, new_doc) = (old_doc?, new_doc?);
     Ok(component(
         ty,
         member,
