@@ -3,6 +3,7 @@
 //! command line and render outcomes. Data path: spec -> desired metadata ->
 //! generate (files) | plan (diff against an org) -> apply.
 
+pub mod cancel;
 pub mod catalog;
 pub mod diag;
 pub mod diff;
