@@ -282,15 +282,14 @@ fn spec_failure(e: spec::SpecError, consequence: &str, hint: Option<String>) -> 
     let errors = d.errors().count();
     let mut all = d.0;
     sort_by_severity(&mut all);
-    all.push(
+    Failure::from(sfprov::diag::Diagnostics(all)).concluded(
         Diagnostic::error(format!(
             "the spec has {} error{}; {consequence}",
             spec::thousands(errors),
             if errors == 1 { "" } else { "s" }
         ))
         .hint_opt(hint),
-    );
-    Failure::from(sfprov::diag::Diagnostics(all))
+    )
 }
 
 fn generate(s: &Streams, a: GenerateArgs) -> Result<Outcome, Error> {

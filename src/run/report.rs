@@ -19,6 +19,9 @@ use crate::cli::Cli;
 #[derive(Debug)]
 pub struct Failure {
     pub diagnostics: Vec<Diagnostic>,
+    /// The last word ("the spec has 3 errors; nothing was written"), shown
+    /// even when the diagnostics before it are cut at `MAX_SHOWN`.
+    pub conclusion: Option<Diagnostic>,
     pub broken_pipe: bool,
 }
 
@@ -26,8 +29,15 @@ impl Failure {
     pub fn broken_pipe() -> Failure {
         Failure {
             diagnostics: Vec::new(),
+            conclusion: None,
             broken_pipe: true,
         }
+    }
+
+    /// The failure with `d` as its last word.
+    pub fn concluded(mut self, d: Diagnostic) -> Failure {
+        self.conclusion = Some(d);
+        self
     }
 }
 
@@ -36,6 +46,7 @@ impl<E: ToDiagnostic> From<E> for Failure {
     fn from(e: E) -> Failure {
         Failure {
             diagnostics: e.to_diagnostics(),
+            conclusion: None,
             broken_pipe: false,
         }
     }
@@ -86,12 +97,18 @@ pub fn wants_json(args: &[OsString]) -> bool {
 /// Prints a failure: human text on stderr and, under `--json`, the JSON
 /// document on stdout.
 pub fn show(f: &Failure, json: bool, style: Style) {
+    let last = f.conclusion.as_slice();
     if json {
+        let all: Vec<Diagnostic> = f.diagnostics.iter().chain(last).cloned().collect();
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(diagnostic::json(&f.diagnostics).as_bytes());
+        let _ = out.write_all(diagnostic::json(&all).as_bytes());
         let _ = out.flush();
     }
-    eprint!("{}", diagnostic::human(&f.diagnostics, style));
+    eprint!(
+        "{}{}",
+        diagnostic::human(&f.diagnostics, style),
+        diagnostic::human(last, style)
+    );
 }
 
 /// A clap error as a diagnostic: its first line the message, its extra
