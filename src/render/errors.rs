@@ -23,8 +23,11 @@ pub fn parse_error(path: &Path, e: &ParseError) -> Diagnostic {
             column: e.column,
         }))
         .hint(match e.limit {
-            Some(_) => "sfprov refuses files this large or deep; check that it is the metadata file you meant",
-            None => "fix the XML at that position (`xmllint --noout FILE` shows the same); a retrieve from the org gives a well-formed copy",
+            Some(_) => "sfprov refuses files this large or deep; check that it is the metadata file you meant".to_string(),
+            None => format!(
+                "fix the XML at that position (`xmllint --noout {}` shows the same); a retrieve from the org gives a well-formed copy",
+                path.display()
+            ),
         })
 }
 
@@ -123,7 +126,10 @@ impl ToDiagnostic for FileError {
                     io_hint(path, source)
                 })
             }
-            _ => d.hint_opt(self.hint()),
+            FileError::Invalid { path, .. } | FileError::Version { path, .. } => d.hint(format!(
+                "make a new one with `sfprov plan -o ORG --out {}`",
+                path.display()
+            )),
         }
     }
 }
@@ -145,12 +151,10 @@ impl ToDiagnostic for tree::Error {
                 "give a file, a directory or /dev/null; `{}` is neither",
                 path.display()
             )),
-            tree::Error::Mixed { file, .. } => d.hint(format!(
-                "compare the file with its counterpart in the directory, e.g. `sfprov diff {} DIR/{}`",
+            tree::Error::Mixed { file, dir } => d.hint(format!(
+                "compare the file with its counterpart in the directory, e.g. `sfprov diff {} {}`",
                 file.display(),
-                file.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
+                dir.join(file.file_name().unwrap_or_default()).display()
             )),
         }
     }
