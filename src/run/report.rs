@@ -21,7 +21,7 @@ pub struct Failure {
     pub diagnostics: Vec<Diagnostic>,
     /// The last word ("the spec has 3 errors; nothing was written"), shown
     /// even when the diagnostics before it are cut at `MAX_SHOWN`.
-    pub conclusion: Option<Diagnostic>,
+    pub conclusion: Option<Box<Diagnostic>>,
     pub broken_pipe: bool,
 }
 
@@ -36,7 +36,7 @@ impl Failure {
 
     /// The failure with `d` as its last word.
     pub fn concluded(mut self, d: Diagnostic) -> Failure {
-        self.conclusion = Some(d);
+        self.conclusion = Some(Box::new(d));
         self
     }
 }
@@ -97,7 +97,11 @@ pub fn wants_json(args: &[OsString]) -> bool {
 /// Prints a failure: human text on stderr and, under `--json`, the JSON
 /// document on stdout.
 pub fn show(f: &Failure, json: bool, style: Style) {
-    let last = f.conclusion.as_slice();
+    let last = f
+        .conclusion
+        .as_deref()
+        .map(std::slice::from_ref)
+        .unwrap_or_default();
     if json {
         let all: Vec<Diagnostic> = f.diagnostics.iter().chain(last).cloned().collect();
         let mut out = std::io::stdout().lock();
