@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use inside::{path_inside, NAME_MAX, PATH_MAX};
-pub use temps::remove_temp_files_on_signal;
+pub use temps::{remove_temp_files, RemovedTemps};
 
 /// A file could not be written.
 #[derive(Debug, thiserror::Error)]

@@ -4,43 +4,47 @@
 
 use std::io::Write;
 
+use sfprov::diag::Diagnostic;
+use sfprov::render::diagnostic::{self, Style};
 use sfprov::{fmt, generate, project, render, spec, templates};
 
 mod diff;
+pub mod logging;
 mod org;
 mod plan;
+pub mod report;
+pub mod signals;
 
 use crate::cli::{
     Cli, Command, EmulatorCommand, FmtArgs, FormatArg, GenerateArgs, InitArgs, NoOrgArgs,
     ServeArgs, TemplatesCommand,
 };
 use crate::Outcome;
+pub use report::Failure;
 
-pub type Error = Box<dyn std::error::Error + Send + Sync + 'static>;
-
-/// A message already rendered for the user (diagnostics with hints).
-#[derive(Debug)]
-struct Reported(String);
-
-impl std::fmt::Display for Reported {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Reported {}
+/// What every command returns on failure: diagnostics for the renderer.
+pub type Error = Failure;
 
 struct Streams {
     verbose: bool,
     quiet: bool,
+    /// How stderr is drawn (colour on a terminal, notes with `-v`).
+    style: Style,
 }
 
 impl Streams {
+    /// The product, on stdout; a closed stdout ends the command quietly.
     fn out(&self, text: &str) -> Result<(), Error> {
         let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes())?;
-        out.flush()?;
-        Ok(())
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    Failure::broken_pipe()
+                } else {
+                    Failure::from(e)
+                }
+            })
     }
     fn err(&self, text: &str) {
         if !self.quiet && !text.is_empty() {
@@ -50,14 +54,9 @@ impl Streams {
             }
         }
     }
-}
-
-/// The text to print for an error: already-rendered reports as they are,
-/// anything else as an error chain.
-pub fn render_error(e: &Error) -> String {
-    match e.downcast_ref::<Reported>() {
-        Some(r) => r.0.clone(),
-        None => render::error_chain(e.as_ref()),
+    /// Warnings and (with `-v`) notes that do not stop the command.
+    fn diagnostics(&self, diags: &[Diagnostic]) {
+        self.err(&diagnostic::human(diags, self.style));
     }
 }
 
@@ -65,24 +64,16 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
     let s = Streams {
         verbose: cli.verbose,
         quiet: cli.quiet,
+        style: report::stderr_style(cli.verbose),
     };
     match cli.command {
         Command::Templates(a) => match a.command {
             None => templates_list(&s),
             Some(TemplatesCommand::Show { name }) => templates_show(&s, &name),
         },
-        Command::Init(a) => {
-            sfprov::fsutil::remove_temp_files_on_signal();
-            init(&s, a)
-        }
-        Command::Generate(a) => {
-            sfprov::fsutil::remove_temp_files_on_signal();
-            generate(&s, a)
-        }
-        Command::Fmt(a) => {
-            sfprov::fsutil::remove_temp_files_on_signal();
-            fmt(&s, a)
-        }
+        Command::Init(a) => init(&s, a),
+        Command::Generate(a) => generate(&s, a),
+        Command::Fmt(a) => fmt(&s, a),
         Command::Diff(a) => diff::run(&s, a),
         Command::Plan(a) => plan::run(&s, a),
         Command::Show(a) => plan::show(&s, a),
@@ -92,7 +83,8 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
 }
 
 /// `sfprov emulator serve`: the ready line is the product (stdout); the rest
-/// goes to stderr. Returns after Ctrl-C, once the server has stopped.
+/// goes to stderr. Returns after Ctrl-C or SIGTERM (the binary's handler
+/// sends on the stop channel), once the server has stopped.
 fn emulator_serve(s: &Streams, a: ServeArgs) -> Result<Outcome, Error> {
     let opts = sfprov::emulator::ServeOptions {
         port: a.port,
@@ -110,7 +102,7 @@ fn emulator_serve(s: &Streams, a: ServeArgs) -> Result<Outcome, Error> {
                 ready.org_id, ready.instance_url
             ));
         },
-        None,
+        Some(signals::stop_channel()),
     )?;
     printed?;
     Ok(Outcome::Success)
@@ -140,15 +132,15 @@ fn templates_show(s: &Streams, name: &str) -> Result<Outcome, Error> {
 
 fn unknown_template(name: &str) -> Error {
     let names: Vec<&str> = templates::all().iter().map(|t| t.name).collect();
-    let mut msg = format!("error: unknown template `{name}`");
+    let mut d = Diagnostic::error(format!("unknown template `{name}`"));
     if let Some(s) = sfprov::catalog::suggest(name, names.iter().copied()).first() {
-        msg.push_str(&format!("\nhint: did you mean `{s}`?"));
+        d = d.hint(format!("did you mean `{s}`?"));
     }
-    msg.push_str(&format!(
-        "\nhint: `sfprov templates` lists them: {}",
+    d.hint(format!(
+        "`sfprov templates` lists them: {}",
         names.join(", ")
-    ));
-    Box::new(Reported(msg))
+    ))
+    .into()
 }
 
 /// `-o` on a command without an org: a usage error, never an output path.
@@ -157,10 +149,11 @@ fn refuse_org(command: &str, a: &NoOrgArgs, output_hint: &str) -> Result<(), Err
         None => Ok(()),
         Some(name) => {
             let name = if name.is_empty() { "DIR" } else { name };
-            Err(Box::new(Reported(format!(
-                "error: `sfprov {command}` uses no org, and `-o` is `--target-org` in every sfprov command, as in sf\nhint: {}",
-                output_hint.replace("{}", name)
-            ))))
+            Err(Diagnostic::error(format!(
+                "`sfprov {command}` uses no org, and `-o` is `--target-org` in every sfprov command, as in sf"
+            ))
+            .hint(output_hint.replace("{}", name))
+            .into())
         }
     }
 }
@@ -185,12 +178,15 @@ fn init(s: &Streams, a: InitArgs) -> Result<Outcome, Error> {
         }
     };
     if path.exists() && !a.force {
-        return Err(Box::new(Reported(format!(
-            "error: `{}` already exists\nhint: edit it, or run `sfprov init --template {} --spec {} --force` to replace it",
-            path.display(),
-            t.name,
-            path.display()
-        ))));
+        return Err(
+            Diagnostic::error(format!("`{}` already exists", path.display()))
+                .hint(format!(
+                    "edit it, or run `sfprov init --template {} --spec {} --force` to replace it",
+                    t.name,
+                    path.display()
+                ))
+                .into(),
+        );
     }
     sfprov::fsutil::write_atomic(&path, templates::starter_spec(t).as_bytes())?;
     s.out(&format!("created {}\n", path.display()))?;
@@ -252,43 +248,48 @@ fn load_spec(
                 } else {
                     ""
                 };
-                return Err(Box::new(Reported(format!(
-                    "error: no spec at `{}`{looked}\nhint: create one with `sfprov init --template zendesk` (see `sfprov templates`), or generate straight from a template with `sfprov generate --template zendesk`",
+                return Err(Diagnostic::error(format!(
+                    "no spec at `{}`{looked}",
                     spec_path.display()
-                ))));
+                ))
+                .hint("create one with `sfprov init --template zendesk` (see `sfprov templates`), or generate straight from a template with `sfprov generate --template zendesk`")
+                .into());
             }
             spec::load_file(spec_path)
         }
     };
     match loaded {
         Ok(mut l) => {
-            let mut shown = std::mem::take(&mut l.diagnostics);
-            let more = spec::truncate(&mut shown);
-            s.err(&render::diagnostics(&shown, s.verbose));
-            for line in more {
-                s.err(&line);
-            }
-            l.diagnostics = shown;
+            sort_by_severity(&mut l.diagnostics);
+            s.diagnostics(&l.diagnostics);
             Ok(l)
         }
-        Err(spec::SpecError::Invalid(d)) => {
-            let errors = d.errors().count();
-            let mut shown = d.0;
-            let more = spec::truncate(&mut shown);
-            let mut text = render::diagnostics(&shown, s.verbose);
-            for line in more {
-                text.push_str(&line);
-                text.push('\n');
-            }
-            text.push_str(&format!(
-                "error: the spec has {} error{}; nothing was written",
-                spec::thousands(errors),
-                if errors == 1 { "" } else { "s" }
-            ));
-            Err(Box::new(Reported(text)))
-        }
-        Err(e) => Err(Box::new(e)),
+        Err(e) => Err(spec_failure(e, "nothing was written", None)),
     }
+}
+
+/// Errors first, then warnings, then notes, each kind in the order found.
+fn sort_by_severity(diags: &mut [Diagnostic]) {
+    diags.sort_by_key(|d| d.severity);
+}
+
+/// A spec that did not load: every diagnostic of it (errors first), then
+/// `the spec has N errors; {consequence}`.
+fn spec_failure(e: spec::SpecError, consequence: &str, hint: Option<String>) -> Failure {
+    let spec::SpecError::Invalid(d) = e else {
+        return e.into();
+    };
+    let errors = d.errors().count();
+    let mut all = d.0;
+    sort_by_severity(&mut all);
+    Failure::from(sfprov::diag::Diagnostics(all)).concluded(
+        Diagnostic::error(format!(
+            "the spec has {} error{}; {consequence}",
+            spec::thousands(errors),
+            if errors == 1 { "" } else { "s" }
+        ))
+        .hint_opt(hint),
+    )
 }
 
 fn generate(s: &Streams, a: GenerateArgs) -> Result<Outcome, Error> {
@@ -307,10 +308,9 @@ fn generate(s: &Streams, a: GenerateArgs) -> Result<Outcome, Error> {
     let mut files = generate::render(d, format);
     if format == generate::Format::Source {
         // An sf project at the output directory decides where files go.
-        let sfdx = project::read_sfdx_project(&paths.out).map_err(|e| {
-            Reported(format!(
-                "{e}\nerror: cannot read the sf project; nothing was written"
-            ))
+        let sfdx = project::read_sfdx_project(&paths.out).map_err(|mut e| {
+            e.message.push_str("; nothing was written");
+            e
         })?;
         if let Some(p) = sfdx {
             project::place_in_package_dir(&mut files, &p.package_dir);
@@ -352,7 +352,7 @@ fn fmt(s: &Streams, a: FmtArgs) -> Result<Outcome, Error> {
         paths: a.paths,
         check: a.check,
     })?;
-    let (out, err) = render::fmt_results(&results, a.check);
+    let (out, err) = render::fmt_results(&results, a.check, s.style);
     s.out(&out)?;
     s.err(&err);
     let failed = results

@@ -1,13 +1,14 @@
-//! The process-wide list of temp files sfprov has open, and the signal handler
-//! that removes them. Global state, on purpose: a signal can arrive at any
-//! moment, and whoever handles it must find every temp file of every writer.
-//! The list's lock is held across "create temp + register" and "rename +
-//! unregister", and the handler removes the files and exits while holding it,
-//! so no temp file is created or renamed between its check and its exit.
+//! The process-wide list of temp files sfprov has open, and their removal
+//! when a signal stops the process. Global state, on purpose: a signal can
+//! arrive at any moment, and whoever handles it (the binary's handler) must
+//! find every temp file of every writer. The list's lock is held across
+//! "create temp + register" and "rename + unregister"; [`remove_temp_files`]
+//! returns the lock still held, so the binary exits before any writer can
+//! create or rename a temp file again.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, Once};
+use std::sync::{Mutex, MutexGuard};
 
 static TEMPS: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 
@@ -25,71 +26,29 @@ fn remove_all(list: &mut BTreeSet<PathBuf>) -> usize {
     n
 }
 
-/// Makes SIGINT (Ctrl-C) and SIGTERM remove every temp file sfprov has open,
-/// then exit 130 / 143 as a shell reports those signals. For commands that
-/// write files (`init`, `generate`, `fmt`); the emulator has its own shutdown.
-/// Installed once; returns when the handler is in place, so a signal from then
-/// on is handled.
-pub fn remove_temp_files_on_signal() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
-        let spawned = std::thread::Builder::new()
-            .name("sfprov-signals".into())
-            .spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_io()
-                    .build()
-                else {
-                    let _ = ready_tx.send(());
-                    return;
-                };
-                rt.block_on(wait_and_clean(ready_tx));
-            });
-        if spawned.is_ok() {
-            // Err only if the thread ended without a handler: nothing to wait for.
-            let _ = ready_rx.recv();
-        }
-    });
+/// What [`remove_temp_files`] did; holds the list's lock until dropped, so
+/// no temp file is created or renamed in between (exit while holding it).
+#[must_use = "exit while holding it; dropping it lets writers go on"]
+pub struct RemovedTemps {
+    /// How many unfinished temp files were removed.
+    pub count: usize,
+    _list: MutexGuard<'static, BTreeSet<PathBuf>>,
 }
 
-#[cfg(unix)]
-async fn wait_and_clean(ready: std::sync::mpsc::Sender<()>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let int = signal(SignalKind::interrupt());
-    let term = signal(SignalKind::terminate());
-    let _ = ready.send(());
-    let (Ok(mut int), Ok(mut term)) = (int, term) else {
-        return;
-    };
-    let (name, code) = tokio::select! {
-        _ = int.recv() => ("interrupted", 130),
-        _ = term.recv() => ("terminated", 143),
-    };
-    clean_and_exit(name, code);
-}
-
-#[cfg(not(unix))]
-async fn wait_and_clean(ready: std::sync::mpsc::Sender<()>) {
-    let _ = ready.send(());
-    if tokio::signal::ctrl_c().await.is_ok() {
-        clean_and_exit("interrupted", 130);
+impl std::fmt::Debug for RemovedTemps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemovedTemps")
+            .field("count", &self.count)
+            .finish()
     }
 }
 
-fn clean_and_exit(name: &str, code: i32) -> ! {
+/// Removes every temp file sfprov has open (best effort). For the signal
+/// handler: the caller ends the process while holding the result.
+pub fn remove_temp_files() -> RemovedTemps {
     let mut list = lock();
-    let n = remove_all(&mut list);
-    let what = match n {
-        0 => String::new(),
-        1 => "; removed 1 unfinished temp file".to_string(),
-        n => format!("; removed {n} unfinished temp files"),
-    };
-    eprintln!(
-        "error: {name}{what}; files already written are complete\nhint: run the command again to finish"
-    );
-    // Exit with the lock held: no writer can create or rename a temp file now.
-    std::process::exit(code)
+    let count = remove_all(&mut list);
+    RemovedTemps { count, _list: list }
 }
 
 /// Registers a temp file (the caller holds the lock across creating it).

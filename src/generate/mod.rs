@@ -234,6 +234,9 @@ pub fn write_tree(
     for (done, s) in staged.into_iter().enumerate() {
         s.commit().map_err(|e| partly_written(e, done, total))?;
     }
+    for (path, _) in &plan.writes {
+        log::debug!("wrote {}", path.display());
+    }
     Ok(plan.report)
 }
 

@@ -1,15 +1,16 @@
 //! Errors from connecting to and talking with an org.
-//! Owns: `OrgError` (facts: org, operation, code, job id) and `OrgError::hint`,
-//! the runnable next step the diagnostics renderer prints under the error.
+//! Owns: `OrgError` (facts: org, operation, code, job id), `OrgError::hint`,
+//! the runnable next step under every variant, and its `ToDiagnostic`.
 //! Text from a server inside a variant is scrubbed where it is read (see
-//! `secret::scrub`); `to_diagnostic` scrubs the whole message again, so show
-//! an `OrgError` through it (or `render::error_chain`), not raw `Display`.
+//! `secret::scrub`); the renderer scrubs every string again, so show an
+//! `OrgError` through `render::diagnostic`, not raw `Display`.
 //! Does not: print, or carry a secret (tokens are never part of a variant).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use super::api_error::{ApiError, ApiErrorCode};
+use crate::diag::{Diagnostic, ToDiagnostic};
 
 /// Everything that can go wrong between sfprov and an org.
 #[derive(Debug, thiserror::Error)]
@@ -287,9 +288,40 @@ impl OrgError {
                     .to_string(),
                 _ => "run the command again".to_string(),
             },
-            OrgError::Api { error, org, .. } => return code_hint(&error.code, org),
-            OrgError::Rest { errors, org, .. } => {
-                return errors.first().and_then(|e| code_hint(&e.code, org))
+            OrgError::Api { error, org, .. } => {
+                code_hint(&error.code, org).unwrap_or_else(|| check_org(org))
+            }
+            OrgError::Rest { errors, org, .. } => errors
+                .first()
+                .and_then(|e| code_hint(&e.code, org))
+                .unwrap_or_else(|| check_org(org)),
+            OrgError::Http { status, org, .. } if *status >= 500 => format!(
+                "the org had a server error; it is safe to re-run the command later \
+                 (`sfprov org info -o {org}` checks the connection)"
+            ),
+            OrgError::Http { status: 404, .. } => {
+                "check the org's address (`--instance-url`, or the sf alias's instance URL) and \
+                 `--api-version`; `-v` shows each request"
+                    .to_string()
+            }
+            OrgError::Http { org, .. } => check_org(org),
+            OrgError::Protocol { org, .. } => format!(
+                "run it again with `-v` to see each request; if it persists, report it with that \
+                 output (it holds no secret); `sfprov org info -o {org}` checks the connection"
+            ),
+            OrgError::Canceled { kind: JobKind::Deploy, .. } => {
+                "a canceled deploy changes nothing in the org; run the command again when ready"
+                    .to_string()
+            }
+            OrgError::Canceled { .. } => "run the command again when ready".to_string(),
+            OrgError::BadUrl { .. } => {
+                "give the org's address as https://HOST, for example \
+                 `--instance-url https://acme.my.salesforce.com`"
+                    .to_string()
+            }
+            OrgError::BadApiVersion { .. } => {
+                "pass a version such as `--api-version 63.0`, or leave it out to use the org's newest"
+                    .to_string()
             }
             OrgError::Timeout { host, .. } => format!(
                 "check the network and VPN, and that {host} is your org's address (`--instance-url` or \
@@ -318,21 +350,51 @@ impl OrgError {
                  then log in again"
                     .to_string()
             }
-            _ => return None,
         })
+    }
+
+    /// The org the error concerns, as the user named it.
+    pub fn org(&self) -> Option<&str> {
+        match self {
+            OrgError::SfMissing { org }
+            | OrgError::SfUnknownOrg { org, .. }
+            | OrgError::SfExpired { org, .. }
+            | OrgError::SfFailed { org, .. }
+            | OrgError::Api { org, .. }
+            | OrgError::SessionRejected { org, .. }
+            | OrgError::Rest { org, .. }
+            | OrgError::Http { org, .. }
+            | OrgError::Transport { org, .. }
+            | OrgError::Timeout { org, .. }
+            | OrgError::Protocol { org, .. }
+            | OrgError::WaitLimit { org, .. }
+            | OrgError::Canceled { org, .. }
+            | OrgError::JwtAccessToken { org, .. }
+            | OrgError::UnsafeZip { org, .. } => Some(org),
+            _ => None,
+        }
+    }
+
+    /// This error as a diagnostic (the same as [`ToDiagnostic`], without
+    /// importing the trait).
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        <Self as ToDiagnostic>::to_diagnostic(self)
     }
 }
 
-impl OrgError {
-    /// This error as a diagnostic for the shared renderer (`error:` line,
-    /// `caused by:` chain folded into the message, `hint:` lines).
-    ///
-    /// Message and hint are scrubbed (secrets redacted, control characters
-    /// escaped): this is where server text is made safe to show.
-    pub fn to_diagnostic(&self) -> crate::diag::Diagnostic {
-        let d = crate::diag::Diagnostic::error(crate::secret::scrub(&self.to_string()));
-        match self.hint() {
-            Some(h) => d.hint(crate::secret::scrub(&h)),
+/// The fallback next step for an org's refusal sfprov has no advice for.
+fn check_org(org: &str) -> String {
+    format!(
+        "`sfprov org info -o {org}` checks the connection and the user's access; \
+         `-v` shows each request"
+    )
+}
+
+impl ToDiagnostic for OrgError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let d = Diagnostic::error(self.to_string()).hint_opt(self.hint());
+        match self.org() {
+            Some(org) => d.org(org),
             None => d,
         }
     }

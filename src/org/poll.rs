@@ -24,35 +24,15 @@ pub struct Wait {
 }
 
 impl Wait {
-    /// A wait whose token is set by the first Ctrl-C (the binary calls this
-    /// for deploys: the poll loop then sends cancelDeploy and follows it to
-    /// Canceled). A second Ctrl-C ends the process at once (exit 130).
+    /// A wait whose token is the process-wide one (`crate::cancel::token`),
+    /// which the binary's Ctrl-C / SIGTERM handler sets. A deploy poll then
+    /// sends cancelDeploy and follows it to Canceled (the handler lets it:
+    /// see `cancel::Graceful`); a second Ctrl-C ends the process at once.
     pub fn cancel_on_ctrl_c(limit: Option<Duration>) -> Wait {
-        let cancel = CancelToken::new();
-        let token = cancel.clone();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build();
-        // Register before returning, so no Ctrl-C falls between the call and
-        // the handler.
-        let signal = rt.as_ref().ok().and_then(|rt| {
-            let _guard = rt.enter();
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok()
-        });
-        if let (Ok(rt), Some(mut signal)) = (rt, signal) {
-            std::thread::spawn(move || {
-                rt.block_on(async {
-                    if signal.recv().await.is_some() {
-                        log::debug!("Ctrl-C: canceling");
-                        token.cancel();
-                    }
-                    if signal.recv().await.is_some() {
-                        std::process::exit(130);
-                    }
-                });
-            });
+        Wait {
+            limit,
+            cancel: crate::cancel::token(),
         }
-        Wait { limit, cancel }
     }
 }
 
@@ -81,12 +61,15 @@ impl Org {
         wait: &Wait,
         observer: &mut dyn PollObserver,
     ) -> Result<DeployResult, OrgError> {
+        // A cancel from here on is followed through cancelDeploy, not cut off.
+        let _graceful = crate::cancel::Graceful::enter();
         let clock = self.clock();
         let started = clock.now();
         let mut cancel_sent = false;
         let mut last_status = "Queued".to_string();
         for poll in 0u32.. {
             if wait.cancel.is_canceled() && !cancel_sent {
+                log::info!("canceling deploy {id}");
                 observer.deploy_cancel_requested(id);
                 match self.cancel_deploy(id) {
                     Ok(_) => {}
@@ -99,6 +82,7 @@ impl Org {
             }
             match self.check_deploy_status(id, true) {
                 Ok(result) => {
+                    log::debug!("deploy {id}: {} (poll {})", result.status_text, poll + 1);
                     observer.deploy_polled(&result);
                     last_status = result.status_text.clone();
                     match result.outcome() {
@@ -174,6 +158,7 @@ impl Org {
                 });
             }
             let status = self.check_retrieve_status(id, false)?;
+            log::debug!("retrieve {id}: {} (poll {})", status.status_text, poll + 1);
             observer.retrieve_polled(&status);
             if status.is_failed() {
                 return Err(OrgError::Protocol {
@@ -230,20 +215,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ctrl_c_sets_the_cancel_token() {
+    fn the_process_cancel_reaches_a_ctrl_c_wait() {
         let wait = Wait::cancel_on_ctrl_c(Some(Duration::from_secs(60)));
-        assert!(!wait.cancel.is_canceled());
-        let status = std::process::Command::new("kill")
-            .args(["-INT", &std::process::id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        for _ in 0..250 {
-            if wait.cancel.is_canceled() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let own = Wait::default();
+        crate::cancel::request();
         assert!(wait.cancel.is_canceled());
+        assert!(!own.cancel.is_canceled(), "a wait with its own token");
     }
 }

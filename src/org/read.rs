@@ -124,7 +124,13 @@ impl OrgRead for RemoteOrg {
             .messages
             .iter()
             .filter_map(|(_, p)| parse_missing(p))
-            .collect();
+            .collect::<Vec<_>>();
+        log::info!(
+            "retrieved {} files from org `{}`; {} named members missing",
+            r.files.len(),
+            self.org.label(),
+            missing.len()
+        );
         Ok(Retrieval {
             files: r.files,
             missing,

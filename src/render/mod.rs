@@ -2,40 +2,35 @@
 //! reports. Owns: wording and layout of what users read on a terminal.
 //! Does not: decide anything; it reads values and returns text.
 
+pub mod diagnostic;
 pub mod diff;
+pub mod errors;
 pub mod plan;
 
 use std::fmt::Write as _;
 
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Diagnostic;
 use crate::fmt::{FileResult, Status};
 use crate::generate::WriteReport;
-use crate::secret::scrub;
 
-/// Diagnostics as text, errors first; notes only when `verbose`.
+/// Diagnostics as plain text, errors first; notes only when `verbose`
+/// (see `diagnostic::human`).
 pub fn diagnostics(diags: &[Diagnostic], verbose: bool) -> String {
-    let mut sorted: Vec<&Diagnostic> = diags
-        .iter()
-        .filter(|d| verbose || d.severity != Severity::Note)
-        .collect();
+    let mut sorted = diags.to_vec();
     sorted.sort_by_key(|d| d.severity);
-    let mut out = String::new();
-    for d in sorted {
-        let _ = writeln!(out, "{d}");
-    }
-    out
+    diagnostic::human(
+        &sorted,
+        diagnostic::Style {
+            color: false,
+            verbose,
+        },
+    )
 }
 
-/// An error and its causes, one `caused by:` line each. Each part is
-/// scrubbed (`secret::scrub`): an error may carry a server's words.
+/// An error and its causes, one `caused by:` line each, scrubbed (an error
+/// may carry a server's words). Errors with hints: `diag::ToDiagnostic`.
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = format!("error: {}", scrub(&e.to_string()));
-    let mut source = e.source();
-    while let Some(s) = source {
-        let _ = write!(out, "\n  caused by: {}", scrub(&s.to_string()));
-        source = s.source();
-    }
-    out
+    diagnostic::plain(&Diagnostic::from_error(e))
 }
 
 /// Files `generate` created or updated, one per line (stdout: the product),
@@ -73,12 +68,16 @@ pub fn generate_summary(r: &WriteReport, out_dir: &str) -> String {
     )
 }
 
-/// `fmt` results: the files that are (or were) not canonical, and failures.
-/// Returns (stdout text, stderr text).
-pub fn fmt_results(results: &[FileResult], check: bool) -> (String, String) {
+/// `fmt` results: the files that are (or were) not canonical, and failures
+/// (drawn by `diagnostic::human` in `style`). Returns (stdout, stderr).
+pub fn fmt_results(
+    results: &[FileResult],
+    check: bool,
+    style: diagnostic::Style,
+) -> (String, String) {
     let mut out = String::new();
-    let mut err = String::new();
-    let (mut changed, mut failed, mut skipped) = (0, 0, 0);
+    let mut failures = Vec::new();
+    let (mut changed, mut skipped) = (0, 0);
     for r in results {
         match &r.status {
             Status::Unchanged => {}
@@ -87,40 +86,39 @@ pub fn fmt_results(results: &[FileResult], check: bool) -> (String, String) {
                 changed += 1;
                 let _ = writeln!(out, "{}", r.path.display());
             }
-            Status::Failed(msg) => {
-                failed += 1;
-                let _ = writeln!(
-                    err,
-                    "error: cannot format {}\n  caused by: {msg}\nhint: fix the file at that position; fmt left it unchanged",
-                    r.path.display()
-                );
-            }
+            Status::Failed(msg) => failures.push(
+                Diagnostic::error(format!("cannot format {}", r.path.display()))
+                    .caused_by(msg.as_str())
+                    .hint("fix the file at that position; fmt left it unchanged"),
+            ),
         }
     }
+    let mut err = diagnostic::human(&failures, style);
     let verb = if check { "not canonical" } else { "formatted" };
     let _ = writeln!(
         err,
-        "{} files checked, {changed} {verb}, {failed} failed",
-        results.len() - skipped
+        "{} files checked, {changed} {verb}, {} failed",
+        results.len() - skipped,
+        failures.len()
     );
+    let mut warnings = Vec::new();
     if skipped > 0 {
-        let _ = writeln!(
-            err,
-            "warning: {skipped} metadata file{} of types sfprov does not manage skipped (it formats profiles, permission sets, connected and external client apps, settings and package.xml)",
+        warnings.push(Diagnostic::warning(format!(
+            "{skipped} metadata file{} of types sfprov does not manage skipped (it formats profiles, permission sets, connected and external client apps, settings and package.xml)",
             if skipped == 1 { "" } else { "s" }
-        );
+        )));
     }
     if results.len() == skipped {
-        let _ = writeln!(
-            err,
-            "warning: no metadata files sfprov manages were found under the given paths"
-        );
+        warnings.push(Diagnostic::warning(
+            "no metadata files sfprov manages were found under the given paths",
+        ));
     }
+    err.push_str(&diagnostic::human(&warnings, style));
     if check && changed > 0 {
-        let _ = writeln!(
-            err,
-            "hint: run `sfprov fmt` on these paths to rewrite them in canonical form"
-        );
+        err.push_str(&diagnostic::hint(
+            "run `sfprov fmt` on these paths to rewrite them in canonical form",
+            style,
+        ));
     }
     (out, err)
 }

@@ -37,10 +37,10 @@ fn call(paths: &[PathBuf]) -> Result<Call<'_>, Error> {
             old: &paths[1],
             new: &paths[4],
         }),
-        n => Err(format!(
-            "diff takes OLD NEW (2 paths) or git's external-diff arguments (7 or 9), not {n}\n\
-             hint: sfprov diff profiles/Admin.profile-meta.xml other/Admin.profile-meta.xml"
-        )
+        n => Err(sfprov::diag::Diagnostic::error(format!(
+            "diff takes OLD NEW (2 paths) or git's external-diff arguments (7 or 9), not {n}"
+        ))
+        .hint("sfprov diff profiles/Admin.profile-meta.xml other/Admin.profile-meta.xml")
         .into()),
     }
 }

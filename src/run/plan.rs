@@ -1,33 +1,21 @@
 //! `sfprov plan` and `sfprov show`: flags -> spec + org (`RemoteOrg` for
 //! `-o`, `DirOrg` for `--org-dir`) -> `plan::build` -> `render::plan`.
-//! Streams: stdout carries the plan (text, or one JSON document, also on
-//! failure under `--json`); stderr carries spec warnings, `-v` notes (the
-//! requests a plan sent) and errors.
+//! Streams: stdout carries the plan (text, or one JSON document; a failure
+//! under `--json` is the binary's JSON error document); stderr carries spec
+//! warnings, `-v` notes (the requests a plan sent) and errors.
 
 use std::path::PathBuf;
 
+use sfprov::diag::Diagnostic;
 use sfprov::org::dir::DirOrg;
-use sfprov::org::read::{OrgRead, ReadError, RemoteOrg};
+use sfprov::org::read::{OrgRead, RemoteOrg};
 use sfprov::org::{self, Environment, Wait};
 use sfprov::plan::{self, file, Plan, View};
 use sfprov::{render, spec, templates};
 
-use super::{unknown_template, Error, Reported, Streams};
+use super::{spec_failure, unknown_template, Error, Streams};
 use crate::cli::{PlanArgs, ShowArgs};
 use crate::Outcome;
-
-/// A failure, rendered for the chosen view: under `--json` stdout still gets
-/// one document.
-fn fail(s: &Streams, json: bool, message: String, hint: Option<String>) -> Error {
-    if json {
-        let _ = s.out(&render::plan::json_error(&message, hint.as_deref()));
-    }
-    let mut text = format!("error: {message}");
-    if let Some(h) = hint {
-        text.push_str(&format!("\nhint: {h}"));
-    }
-    Box::new(Reported(text))
-}
 
 /// The spec's name, text (for its digest) and loaded desired state.
 fn load_spec(s: &Streams, a: &PlanArgs) -> Result<(String, String, spec::Loaded), Error> {
@@ -48,12 +36,8 @@ fn load_spec(s: &Streams, a: &PlanArgs) -> Result<(String, String, spec::Loaded)
                     .unwrap_or_else(|| PathBuf::from("sfprov.toml"))
             });
             let text = std::fs::read_to_string(&path).map_err(|e| {
-                fail(
-                    s,
-                    a.json,
-                    format!("cannot read spec `{}`: {e}", path.display()),
-                    Some("create one with `sfprov init --template zendesk`, or plan straight from a template with `sfprov plan --template zendesk -o ORG`".into()),
-                )
+                Diagnostic::error(format!("cannot read spec `{}`: {e}", path.display()))
+                    .hint("create one with `sfprov init --template zendesk`, or plan straight from a template with `sfprov plan --template zendesk -o ORG`")
             })?;
             let name = path.display().to_string();
             let loaded = spec::load_str(&name, &text);
@@ -62,57 +46,26 @@ fn load_spec(s: &Streams, a: &PlanArgs) -> Result<(String, String, spec::Loaded)
     };
     match loaded {
         Ok(l) => {
-            s.err(&render::diagnostics(&l.diagnostics, s.verbose));
+            s.diagnostics(&l.diagnostics);
             Ok((name, text, l))
         }
-        Err(spec::SpecError::Invalid(d)) => {
-            let errors = d.errors().count();
-            s.err(&render::diagnostics(&d.0, s.verbose));
-            Err(fail(
-                s,
-                a.json,
-                format!(
-                    "the spec has {errors} error{}; no plan was made",
-                    if errors == 1 { "" } else { "s" }
-                ),
-                Some(format!("fix {name} and run the plan again")),
-            ))
-        }
-        Err(e) => Err(fail(s, a.json, e.to_string(), None)),
-    }
-}
-
-fn read_error(s: &Streams, json: bool, e: ReadError) -> Error {
-    match e {
-        ReadError::Org(e) => {
-            if json {
-                let _ = s.out(&render::plan::json_error(
-                    &e.to_string(),
-                    e.hint().as_deref(),
-                ));
-            }
-            Box::new(Reported(super::org::human_error(&e)))
-        }
-        other => {
-            let hint = other.hint();
-            fail(s, json, other.to_string(), hint)
-        }
+        Err(e) => Err(spec_failure(
+            e,
+            "no plan was made",
+            Some(format!("fix {name} and run the plan again")),
+        )),
     }
 }
 
 /// The org to plan against: a directory, or a connected org.
-fn open_org(s: &Streams, a: &PlanArgs) -> Result<Box<dyn OrgRead>, Error> {
+fn open_org(a: &PlanArgs) -> Result<Box<dyn OrgRead>, Error> {
     if let Some(dir) = &a.org_dir {
-        return DirOrg::open(dir)
-            .map(|o| Box::new(o) as Box<dyn OrgRead>)
-            .map_err(|e| read_error(s, a.json, e));
+        return Ok(Box::new(DirOrg::open(dir)?));
     }
     let env = Environment::from_process();
-    let (target_opts, connect) = super::org::target_options(&a.target, &env)
-        .map_err(|e| read_error(s, a.json, ReadError::Org(e)))?;
+    let (target_opts, connect) = super::org::target_options(&a.target, &env)?;
     let connected = org::resolve_target(&target_opts, &env)
-        .and_then(|target| org::connect(&target, &connect))
-        .map_err(|e| read_error(s, a.json, ReadError::Org(e)))?;
+        .and_then(|target| org::connect(&target, &connect))?;
     Ok(Box::new(RemoteOrg::new(
         connected,
         Wait::cancel_on_ctrl_c(None),
@@ -128,7 +81,7 @@ pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
             text.push_str(t.text);
         }
     }
-    let org = open_org(s, &a)?;
+    let org = open_org(&a)?;
     let opts = plan::Options {
         spec_name: name,
         spec_text: text,
@@ -137,14 +90,10 @@ pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
             diff: a.diff,
         },
     };
-    let p =
-        plan::build(&loaded.desired, org.as_ref(), &opts).map_err(|e| read_error(s, a.json, e))?;
+    let p = plan::build(&loaded.desired, org.as_ref(), &opts)?;
     drop(org);
     if let Some(path) = &a.out {
-        file::save(path, &p).map_err(|e| {
-            let hint = e.hint();
-            fail(s, a.json, e.to_string(), hint)
-        })?;
+        file::save(path, &p)?;
     }
     s.out(&view(&p, a.json))?;
     if s.verbose {
@@ -194,10 +143,7 @@ fn outcome(p: &Plan, detailed: bool) -> Outcome {
 }
 
 pub fn show(s: &Streams, a: ShowArgs) -> Result<Outcome, Error> {
-    let p = file::load(&a.file).map_err(|e| {
-        let hint = e.hint();
-        fail(s, a.json, e.to_string(), hint)
-    })?;
+    let p = file::load(&a.file)?;
     s.out(&view(&p, a.json))?;
     Ok(Outcome::Success)
 }

@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod corpus;
+mod diagnostics;
 mod diff;
 mod emulator;
 mod golden;

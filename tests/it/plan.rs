@@ -297,7 +297,7 @@ fn json_is_one_document_with_a_format_version() {
     assert_eq!(r.code, 1);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["format_version"], "1");
-    assert!(v["error"]["message"]
+    assert!(v["errors"][0]["message"]
         .as_str()
         .unwrap()
         .contains("/nonexistent/dir"));

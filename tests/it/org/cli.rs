@@ -262,7 +262,7 @@ fn org_info_through_every_target_kind_without_leaking_a_secret() {
     );
     failed(r, "bad token", "hint: export a fresh SF_ACCESS_TOKEN");
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("--json failure is JSON");
-    assert!(v["error"]["message"]
+    assert!(v["errors"][0]["message"]
         .as_str()
         .unwrap()
         .contains("INVALID_SESSION_ID"));

@@ -267,7 +267,11 @@ fn issue_07_a_server_echoing_the_token_never_gets_it_printed() {
             if mode.contains("--json") {
                 let v: serde_json::Value = serde_json::from_str(&r.stdout)
                     .unwrap_or_else(|e| panic!("{label}: {e}: {}", r.stdout));
-                assert!(v["error"]["message"].is_string(), "{label}: {}", r.stdout);
+                assert!(
+                    v["errors"][0]["message"].is_string(),
+                    "{label}: {}",
+                    r.stdout
+                );
             }
         }
     }
@@ -345,7 +349,7 @@ fn issue_07_server_text_cannot_inject_escapes_or_forged_lines() {
         assert!(r.stderr.contains("\\x1b[31mred"), "{mode}: {}", r.stderr);
         if mode.contains("--json") {
             let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-            let m = v["error"]["message"].as_str().unwrap();
+            let m = v["errors"][0]["message"].as_str().unwrap();
             assert!(m.chars().all(|c| !c.is_control()), "{m:?}");
         }
     }

@@ -1,0 +1,209 @@
+//! `ToDiagnostic` for the library's error types that do not implement it
+//! beside their definition (metadata, emulator, spec, plan files, diff, fmt,
+//! file writes, I/O): which fact goes to `-->`, org or component, and the
+//! runnable next step. `OrgError`'s is in `org/error.rs`, with its hints.
+//! Does not: draw anything (see `diagnostic`).
+
+use std::path::Path;
+
+use crate::diag::{Diagnostic, Location, ToDiagnostic};
+use crate::diff::tree;
+use crate::emulator::EmulatorError;
+use crate::metadata::ParseError;
+use crate::org::read::ReadError;
+use crate::plan::file::FileError;
+use crate::spec::SpecError;
+
+/// A parse error of the file at `path`: `-->` at its line and column.
+pub fn parse_error(path: &Path, e: &ParseError) -> Diagnostic {
+    Diagnostic::error(format!("cannot read {}: {}", path.display(), e.message))
+        .at(Some(Location {
+            file: path.display().to_string(),
+            line: e.line,
+            column: e.column,
+        }))
+        .hint(match e.limit {
+            Some(_) => "sfprov refuses files this large or deep; check that it is the metadata file you meant".to_string(),
+            None => format!(
+                "fix the XML at that position (`xmllint --noout {}` shows the same); a retrieve from the org gives a well-formed copy",
+                path.display()
+            ),
+        })
+}
+
+impl ToDiagnostic for ParseError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        parse_error(Path::new("<input>"), self)
+    }
+}
+
+/// The next step for an I/O error on `path`, by its kind.
+fn io_hint(path: &Path, e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    let p = path.display();
+    match e.kind() {
+        NotFound => format!("check the path `{p}` (`ls {p}`)"),
+        PermissionDenied => format!("check the permissions of `{p}` (`ls -l {p}`)"),
+        AlreadyExists => format!("remove `{p}` or choose another path"),
+        StorageFull => "free some disk space and run the command again".to_string(),
+        _ => format!("check `{p}` and run the command again"),
+    }
+}
+
+impl ToDiagnostic for std::io::Error {
+    fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::from_error(self).hint(match self.kind() {
+            std::io::ErrorKind::PermissionDenied => "check the permissions of the files involved",
+            _ => "run the command again; `-v` shows what sfprov was doing",
+        })
+    }
+}
+
+impl ToDiagnostic for crate::fsutil::WriteError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let d = Diagnostic::from_error(self);
+        // Causes sfprov wrote itself already say what to do.
+        if self.source.to_string().contains(" -d ") {
+            return d.hint("choose another output directory with `-d DIR`");
+        }
+        d.hint(io_hint(&self.path, &self.source))
+    }
+}
+
+impl ToDiagnostic for crate::fmt::PathError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::from_error(self).hint(io_hint(&self.path, &self.source))
+    }
+}
+
+impl ToDiagnostic for SpecError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        match self {
+            SpecError::Read { path, source } => Diagnostic::from_error(self).hint(
+                if source.kind() == std::io::ErrorKind::NotFound {
+                    format!(
+                        "create it with `sfprov init --template zendesk --spec {}` (see `sfprov templates`)",
+                        path.display()
+                    )
+                } else {
+                    io_hint(path, source)
+                },
+            ),
+            SpecError::Invalid(d) => d.to_diagnostic(),
+        }
+    }
+    fn to_diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            SpecError::Invalid(d) => d.to_diagnostics(),
+            _ => vec![self.to_diagnostic()],
+        }
+    }
+}
+
+impl ToDiagnostic for ReadError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        match self {
+            ReadError::Org(e) => e.to_diagnostic(),
+            ReadError::Dir { path, .. } => Diagnostic::from_error(self)
+                .org(path.display().to_string())
+                .hint_opt(self.hint()),
+        }
+    }
+}
+
+impl ToDiagnostic for FileError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let d = Diagnostic::from_error(self);
+        match self {
+            FileError::Write(w) => w.to_diagnostic(),
+            FileError::Read { path, source } => {
+                d.hint(if source.kind() == std::io::ErrorKind::NotFound {
+                    format!(
+                        "save a plan first: `sfprov plan -o ORG --out {}`",
+                        path.display()
+                    )
+                } else {
+                    io_hint(path, source)
+                })
+            }
+            FileError::Invalid { path, .. } | FileError::Version { path, .. } => d.hint(format!(
+                "make a new one with `sfprov plan -o ORG --out {}`",
+                path.display()
+            )),
+        }
+    }
+}
+
+impl ToDiagnostic for tree::Error {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let d = Diagnostic::from_error(self);
+        match self {
+            tree::Error::Read { path, source } => d.hint(io_hint(path, source)),
+            tree::Error::Parse { path, source } => parse_error(path, source),
+            tree::Error::Unknown { .. } => d.hint(
+                "sfprov diff compares profiles, permission sets, connected and external client apps, settings and package.xml; for other files use `git diff --no-ext-diff` or `diff -u`",
+            ),
+            tree::Error::Refused { path, .. } => d.hint(format!(
+                "give a regular metadata file; check `{}`",
+                path.display()
+            )),
+            tree::Error::NotFile { path } => d.hint(format!(
+                "give a file, a directory or /dev/null; `{}` is neither",
+                path.display()
+            )),
+            tree::Error::Mixed { file, dir } => d.hint(format!(
+                "compare the file with its counterpart in the directory, e.g. `sfprov diff {} {}`",
+                file.display(),
+                dir.join(file.file_name().unwrap_or_default()).display()
+            )),
+        }
+    }
+}
+
+impl ToDiagnostic for EmulatorError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let d = Diagnostic::from_error(self);
+        match self {
+            EmulatorError::Bind { port, .. } => d.hint(format!(
+                "port {port} is taken or not allowed; pick another with `--port N`, or leave `--port` out for any free port"
+            )),
+            EmulatorError::Read { what, path, source } => {
+                d.hint(format!("{}; it is the {what} file", io_hint(path, source)))
+            }
+            EmulatorError::Invalid { what, .. } => d.hint(match *what {
+                "seed" => "fix the seed file: it has the shape of src/emulator/seed.json (`sfprov emulator serve` without `--seed` starts from that org)",
+                "faults" => "fix the faults file: a JSON array of rules like [{\"target\": \"rest:query\", \"action\": {\"kind\": \"request_limit\"}}]",
+                _ => "the saved org is damaged: remove the state directory to start a fresh org",
+            }),
+            EmulatorError::Busy { .. } => {
+                d.hint("stop the other emulator (Ctrl-C), or use another `--state` directory")
+            }
+            EmulatorError::Persist { path, source } => d.hint(io_hint(path, source)),
+            EmulatorError::Runtime(_) => {
+                d.hint("run the command again; if it persists, report it with the output of `-v`")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parse_error_points_at_its_line_and_column() {
+        let e = crate::metadata::parse("<Profile>\n  <x></y>\n</Profile>").unwrap_err();
+        let d = parse_error(Path::new("a.profile"), &e);
+        let at = d.location.clone().unwrap();
+        assert_eq!((at.file.as_str(), at.line), ("a.profile", 2));
+        assert!(!d.hints.is_empty());
+    }
+
+    #[test]
+    fn io_errors_hint_by_kind() {
+        let e = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert!(io_hint(Path::new("x"), &e).contains("ls x"));
+        let e = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert!(io_hint(Path::new("x"), &e).contains("permissions"));
+    }
+}
