@@ -6,6 +6,7 @@ use std::io::Write;
 
 use sfprov::{fmt, generate, project, render, spec, templates};
 
+mod apply;
 mod diff;
 mod org;
 mod plan;
@@ -86,6 +87,10 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Diff(a) => diff::run(&s, a),
         Command::Plan(a) => plan::run(&s, a),
         Command::Show(a) => plan::show(&s, a),
+        Command::Apply(a) => {
+            sfprov::fsutil::remove_temp_files_on_signal();
+            apply::run(&s, a)
+        }
         Command::Org(c) => org::run(&s, c),
         Command::Emulator(EmulatorCommand::Serve(a)) => emulator_serve(&s, a),
     }
