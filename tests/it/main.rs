@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod apply;
 mod corpus;
 mod diff;
 mod emulator;
