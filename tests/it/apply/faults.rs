@@ -15,7 +15,7 @@ fn steps() -> Vec<(&'static str, FaultRule)> {
         ("validate", FaultRule::new("soap:deploy", FaultAction::DropBefore)),
         ("deploy", FaultRule::new("soap:deploy", FaultAction::DropBefore).after(1)),
         (
-            "deploy poll",
+            "status poll",
             FaultRule::new("soap:checkDeployStatus", FaultAction::DropBefore).after(1),
         ),
         ("user", FaultRule::new("rest:sobjects", FaultAction::DropBefore)),
