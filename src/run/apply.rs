@@ -53,6 +53,13 @@ impl Ctx<'_> {
     fn json(&self) -> bool {
         self.view != View2::Human
     }
+    /// The final document: pretty under `--json`, one line under `--json-stream`.
+    fn doc(&self, doc: &Value) -> String {
+        match self.view {
+            View2::Stream => format!("{doc}\n"),
+            _ => format!("{doc:#}\n"),
+        }
+    }
     /// A failure: the JSON document under `--json`, the text on stderr.
     fn fail(&self, message: &str, hint: Option<String>, detail: &str, extra: Value) -> Error {
         let message = sfprov::secret::scrub(message);
@@ -62,7 +69,7 @@ impl Ctx<'_> {
                 "status": "failed",
                 "error": {"message": message, "hint": hint, "detail": extra},
             });
-            let _ = self.s.out(&format!("{doc:#}\n"));
+            let _ = self.s.out(&self.doc(&doc));
         }
         let mut text = format!("error: {message}");
         if !detail.is_empty() {
@@ -311,7 +318,18 @@ pub fn run(s: &Streams, a: ApplyArgs) -> Result<Outcome, Error> {
     s.err(&render::diagnostics(&sp.loaded.diagnostics, s.verbose));
     let desired = &sp.loaded.desired;
 
-    let org_id = org.org_id().unwrap_or_else(|| org.label());
+    // An access-token login does not know the org id: ask the org.
+    let org_id = match org.org_id() {
+        Some(id) => id,
+        None => org
+            .query("SELECT Id FROM Organization")
+            .map_err(|e| read_fail(&cx, e))?
+            .records
+            .first()
+            .and_then(|r| r.get("Id"))
+            .and_then(Value::as_str)
+            .map_or_else(|| org.label(), str::to_string),
+    };
     let root = sfprov::project::discover_from_cwd()
         .root()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
@@ -372,16 +390,13 @@ pub fn run(s: &Streams, a: ApplyArgs) -> Result<Outcome, Error> {
             View2::Human => {
                 s.out("\nNothing to do: the org already matches the spec. Nothing was changed.\n")?;
             }
-            _ => s.out(&format!(
-                "{:#}\n",
-                json!({
+            _ => s.out(&cx.doc(&json!({
                     "format_version": FORMAT_VERSION,
                     "status": "no_changes",
                     "org": p.org,
                     "tally": apply::Tally::default(),
                     "next_steps": steps,
-                })
-            ))?,
+                })))?,
         }
         return Ok(Outcome::Success);
     }
@@ -445,7 +460,7 @@ pub fn run(s: &Streams, a: ApplyArgs) -> Result<Outcome, Error> {
             if cx.view == View2::Json {
                 doc["events"] = json!(events);
             }
-            s.out(&format!("{doc:#}\n"))?;
+            s.out(&cx.doc(&doc))?;
         }
     }
     Ok(Outcome::Success)
