@@ -26,11 +26,11 @@ pub struct Holder {
 /// Why the lock was not taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    #[error("another apply to org {org} is running: {} (lock file {})", describe(holder.as_ref()), path.display())]
+    #[error("another apply to org {org} is running: {} (lock file {})", describe(holder.as_deref()), path.display())]
     Held {
         org: String,
         path: PathBuf,
-        holder: Option<Holder>,
+        holder: Option<Box<Holder>>,
     },
     #[error("cannot lock {}: {source}", path.display())]
     Io {
@@ -54,7 +54,9 @@ impl LockError {
     pub fn hint(&self) -> String {
         match self {
             LockError::Held { path, holder, .. } => {
-                let pid = holder.as_ref().map_or("PID".to_string(), |h| h.pid.to_string());
+                let pid = holder
+                    .as_ref()
+                    .map_or("PID".to_string(), |h| h.pid.to_string());
                 format!(
                     "wait for it to finish and run apply again; if that process is stuck, stop it (`kill {pid}`): its lock goes with it. If no such process runs (a filesystem without locks), break the lock with `rm {}`",
                     path.display()
@@ -120,7 +122,7 @@ pub fn acquire(dir: &Path, org_id: &str, command: &str) -> Result<Lock, LockErro
             let _ = file.read_to_string(&mut text);
             return Err(LockError::Held {
                 org: org_id.to_string(),
-                holder: serde_json::from_str(&text).ok(),
+                holder: serde_json::from_str(&text).ok().map(Box::new),
                 path,
             });
         }
@@ -153,7 +155,10 @@ mod tests {
         let first = acquire(dir.path(), "00D000000000001", "sfprov apply").unwrap();
         let err = acquire(dir.path(), "00D000000000001", "sfprov apply").unwrap_err();
         let text = err.to_string();
-        assert!(text.contains(&format!("pid {}", std::process::id())), "{text}");
+        assert!(
+            text.contains(&format!("pid {}", std::process::id())),
+            "{text}"
+        );
         assert!(text.contains(&hostname()), "{text}");
         assert!(err.hint().contains("rm "), "{}", err.hint());
         // Another org is another lock.

@@ -102,7 +102,7 @@ pub enum ApplyError {
     #[error("the user could not be created or updated: {source}")]
     User {
         #[source]
-        source: OrgError,
+        source: Box<OrgError>,
         hint: Option<String>,
     },
     #[error("assigning `{name}` failed: {source}")]
@@ -118,15 +118,21 @@ pub enum ApplyError {
     #[error(transparent)]
     Snapshot(#[from] snapshot::SnapshotError),
     #[error(transparent)]
-    Org(#[from] OrgError),
+    Org(Box<OrgError>),
     #[error(transparent)]
     Read(ReadError),
+}
+
+impl From<OrgError> for ApplyError {
+    fn from(e: OrgError) -> Self {
+        ApplyError::Org(Box::new(e))
+    }
 }
 
 impl From<ReadError> for ApplyError {
     fn from(e: ReadError) -> Self {
         match e {
-            ReadError::Org(o) => ApplyError::Org(o),
+            ReadError::Org(o) => ApplyError::Org(Box::new(o)),
             other => ApplyError::Read(other),
         }
     }
@@ -311,7 +317,11 @@ pub fn apply(
     let whole = package::whole(plan);
     step(obs, Step::Validate, |obs| {
         let Some(p) = &whole else {
-            return Ok((Status::Unchanged, "no metadata changes to validate".into(), ()));
+            return Ok((
+                Status::Unchanged,
+                "no metadata changes to validate".into(),
+                (),
+            ));
         };
         let opts = DeployOptions {
             check_only: true,
@@ -329,7 +339,11 @@ pub fn apply(
         }
         Ok((
             Status::Done,
-            format!("{} component{} valid", p.members.len(), if p.members.len() == 1 { "" } else { "s" }),
+            format!(
+                "{} component{} valid",
+                p.members.len(),
+                if p.members.len() == 1 { "" } else { "s" }
+            ),
             (),
         ))
     })?;
@@ -338,7 +352,11 @@ pub fn apply(
     step(obs, Step::Deploy, |obs| {
         let groups = package::groups(plan);
         if groups.is_empty() {
-            return Ok((Status::Unchanged, "the org's metadata already matches".into(), ()));
+            return Ok((
+                Status::Unchanged,
+                "the org's metadata already matches".into(),
+                (),
+            ));
         }
         for p in &groups {
             let mut progress = Progress {
@@ -372,15 +390,33 @@ pub fn apply(
 
     let user_id = step(obs, Step::User, |obs| {
         let Some(u) = &plan.user else {
-            return Ok((Status::Unchanged, plan.user_note.clone().unwrap_or_else(|| "no user in the plan".into()), None));
+            return Ok((
+                Status::Unchanged,
+                plan.user_note
+                    .clone()
+                    .unwrap_or_else(|| "no user in the plan".into()),
+                None,
+            ));
         };
         let before = tally;
         let id = records::user(org, u, opts.send_password_email, &mut tally, obs)?;
-        let status = if tally == before { Status::Unchanged } else { Status::Done };
+        let status = if tally == before {
+            Status::Unchanged
+        } else {
+            Status::Done
+        };
         let summary = match (status, id.is_some()) {
             (_, false) => format!("`{}` is deactivated; left as it is", u.username),
             (Status::Unchanged, _) => format!("`{}` already as planned", u.username),
-            _ => format!("`{}` {}", u.username, if tally.added > before.added { "created" } else { "updated" }),
+            _ => format!(
+                "`{}` {}",
+                u.username,
+                if tally.added > before.added {
+                    "created"
+                } else {
+                    "updated"
+                }
+            ),
         };
         Ok((status, summary, id))
     })?;
@@ -393,7 +429,11 @@ pub fn apply(
         records::assignments(org, u, id, &mut tally, obs)?;
         let (a, r) = (tally.added - before.added, tally.removed - before.removed);
         Ok(if a + r == 0 {
-            (Status::Unchanged, "every assignment already as planned".into(), ())
+            (
+                Status::Unchanged,
+                "every assignment already as planned".into(),
+                (),
+            )
         } else {
             (Status::Done, format!("{a} assigned, {r} removed"), ())
         })
@@ -401,7 +441,11 @@ pub fn apply(
 
     step(obs, Step::AppAccess, |obs| {
         if opts.app_access.is_empty() {
-            return Ok((Status::Unchanged, "the plan grants no app access by record".into(), ()));
+            return Ok((
+                Status::Unchanged,
+                "the plan grants no app access by record".into(),
+                (),
+            ));
         }
         let before = tally;
         records::app_access(org, &opts.app_access, &mut tally, obs)?;
@@ -409,7 +453,11 @@ pub fn apply(
         Ok(if a == 0 {
             (Status::Unchanged, "app access already granted".into(), ())
         } else {
-            (Status::Done, format!("{a} access row{} granted", if a == 1 { "" } else { "s" }), ())
+            (
+                Status::Done,
+                format!("{a} access row{} granted", if a == 1 { "" } else { "s" }),
+                (),
+            )
         })
     })?;
 

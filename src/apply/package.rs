@@ -30,7 +30,7 @@ fn group_of(type_name: &str) -> u8 {
 }
 
 /// The desired documents whose component the plan changes.
-pub fn changed<'p>(plan: &'p Plan) -> Vec<&'p DesiredDocument> {
+pub fn changed(plan: &Plan) -> Vec<&DesiredDocument> {
     plan.desired
         .iter()
         .filter(|d| {

@@ -148,7 +148,7 @@ pub fn user(
 ) -> Result<Option<String>, ApplyError> {
     let wrap = |e: OrgError| ApplyError::User {
         hint: user_hint(&e, &u.username),
-        source: e,
+        source: Box::new(e),
     };
     let existing = user_id(org, &u.username)?;
     let (id, action) = match (existing, u.action) {
@@ -270,7 +270,12 @@ pub fn assignments(
         if action == RecordAction::Created {
             tally.added += 1;
         }
-        obs.record(Step::Assignments, action, "PermissionSetAssignment", &a.name);
+        obs.record(
+            Step::Assignments,
+            action,
+            "PermissionSetAssignment",
+            &a.name,
+        );
     }
     // Removals: permission sets first, since a license cannot go while a
     // permission set that needs it is assigned.
@@ -300,7 +305,12 @@ pub fn assignments(
                 Ok(()) => RecordAction::Deleted,
                 Err(e) if has_code(&e, "NOT_FOUND") => RecordAction::Existing,
                 Err(e) if answer_lost(&e) => {
-                    if first_id(org, &format!("SELECT Id FROM {sobject} WHERE Id = {}", soql_quote(&id)))?.is_some() {
+                    if first_id(
+                        org,
+                        &format!("SELECT Id FROM {sobject} WHERE Id = {}", soql_quote(&id)),
+                    )?
+                    .is_some()
+                    {
                         return Err(ApplyError::from(e).assignment(&a.name));
                     }
                     RecordAction::Deleted
@@ -346,9 +356,11 @@ pub fn app_access(
                 soql_quote(&r.parent)
             )
         };
-        let missing = |what: String| ApplyError::Missing {
+        let missing = |what: String| {
+            ApplyError::Missing {
             what,
             hint: "the deploy step creates the spec's profiles and permission sets; install the app's package first".into(),
+        }
         };
         let parent = first_id(org, &parent_q)?.ok_or_else(|| missing(format!("`{}`", r.parent)))?;
         let app_q = if r.external {

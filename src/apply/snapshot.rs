@@ -175,11 +175,7 @@ fn records(org: &dyn OrgRead, plan: &Plan) -> Result<Vec<Value>, ReadError> {
         "SELECT Id, Username, IsActive, Email, FirstName, LastName, Alias, ProfileId, Profile.Name FROM User WHERE Username = {}",
         soql_quote(&u.username)
     ))?;
-    let mut out: Vec<Value> = users
-        .records
-        .iter()
-        .map(|r| tagged("User", r))
-        .collect();
+    let mut out: Vec<Value> = users.records.iter().map(|r| tagged("User", r)).collect();
     if let Some(id) = users
         .records
         .first()

@@ -17,7 +17,10 @@ pub enum Drift {
     /// Not there when the plan was made, there now.
     Appeared(String),
     SpecChanged,
-    OtherOrg { planned: String, now: String },
+    OtherOrg {
+        planned: String,
+        now: String,
+    },
 }
 
 impl std::fmt::Display for Drift {
@@ -55,7 +58,10 @@ impl Stale {
 /// Compares a saved plan with a fresh one made from the same spec.
 pub fn check(saved: &Plan, fresh: &Plan) -> Vec<Drift> {
     let mut out = Vec::new();
-    if saved.org.org_id.is_some() && fresh.org.org_id.is_some() && saved.org.org_id != fresh.org.org_id {
+    if saved.org.org_id.is_some()
+        && fresh.org.org_id.is_some()
+        && saved.org.org_id != fresh.org.org_id
+    {
         out.push(Drift::OtherOrg {
             planned: saved.org.org_id.clone().unwrap_or_default(),
             now: fresh.org.org_id.clone().unwrap_or_default(),
@@ -99,7 +105,9 @@ mod tests {
         assert!(check(&base, &fresh).is_empty());
         fresh.fingerprints.insert("Profile/A".into(), "9".into());
         fresh.fingerprints.remove("Settings/Security");
-        fresh.fingerprints.insert("User/u@x.test".into(), "3".into());
+        fresh
+            .fingerprints
+            .insert("User/u@x.test".into(), "3".into());
         let d = check(&base, &fresh);
         assert_eq!(
             d,

@@ -28,8 +28,7 @@ pub trait OrgWrite: OrgRead {
     /// Creates one record; returns its id.
     fn create(&self, sobject: &str, fields: &Map<String, Value>) -> Result<String, OrgError>;
     /// Updates fields of one record.
-    fn update(&self, sobject: &str, id: &str, fields: &Map<String, Value>)
-        -> Result<(), OrgError>;
+    fn update(&self, sobject: &str, id: &str, fields: &Map<String, Value>) -> Result<(), OrgError>;
     /// Deletes one record.
     fn delete(&self, sobject: &str, id: &str) -> Result<(), OrgError>;
     /// Resets a user's password; Salesforce emails the user. The answer
@@ -70,12 +69,7 @@ impl OrgWrite for RemoteOrg {
     fn create(&self, sobject: &str, fields: &Map<String, Value>) -> Result<String, OrgError> {
         self.org.create(sobject, fields)
     }
-    fn update(
-        &self,
-        sobject: &str,
-        id: &str,
-        fields: &Map<String, Value>,
-    ) -> Result<(), OrgError> {
+    fn update(&self, sobject: &str, id: &str, fields: &Map<String, Value>) -> Result<(), OrgError> {
         self.org.update(sobject, id, fields)
     }
     fn delete(&self, sobject: &str, id: &str) -> Result<(), OrgError> {

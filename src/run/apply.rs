@@ -122,7 +122,10 @@ fn file_spec(cx: &Ctx<'_>, path: &Path) -> Result<Spec, Error> {
         Err(spec::SpecError::Invalid(d)) => {
             let n = d.errors().count();
             return Err(cx.fail(
-                &format!("the spec has {n} error{}; nothing was applied", if n == 1 { "" } else { "s" }),
+                &format!(
+                    "the spec has {n} error{}; nothing was applied",
+                    if n == 1 { "" } else { "s" }
+                ),
                 Some(format!("fix {name} and run apply again")),
                 &render::diagnostics(&d.0, cx.s.verbose),
                 Value::Null,
@@ -146,7 +149,12 @@ fn file_spec(cx: &Ctx<'_>, path: &Path) -> Result<Spec, Error> {
 }
 
 /// The spec: the flags, else the one a saved plan names, else sfprov.toml.
-fn load_spec(cx: &Ctx<'_>, a: &ApplyArgs, saved: Option<&Plan>, local: bool) -> Result<Spec, Error> {
+fn load_spec(
+    cx: &Ctx<'_>,
+    a: &ApplyArgs,
+    saved: Option<&Plan>,
+    local: bool,
+) -> Result<Spec, Error> {
     if let Some(t) = &a.template {
         // A template names no user; on the local org, the starter identity
         // (what `sfprov init` writes) provisions one.
@@ -176,7 +184,11 @@ fn next_steps(sp: &Spec, p: &Plan) -> Vec<String> {
     let list = |text: &str| -> Option<Vec<String>> {
         let v: toml::Value = toml::from_str(text).ok()?;
         let arr = v.get("next_steps")?.as_array()?;
-        Some(arr.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        Some(
+            arr.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect(),
+        )
     };
     let steps = list(&sp.own_text)
         .or_else(|| sp.template.and_then(|t| list(t.text)))
@@ -202,7 +214,10 @@ fn connect(cx: &Ctx<'_>, a: &ApplyArgs) -> Result<(RemoteOrg, bool), Error> {
     let target = org::resolve_target(&target_opts, &env).map_err(org_err)?;
     let local = matches!(target, Target::Local);
     let connected = org::connect(&target, &connect).map_err(org_err)?;
-    Ok((RemoteOrg::new(connected, Wait::cancel_on_ctrl_c(None)), local))
+    Ok((
+        RemoteOrg::new(connected, Wait::cancel_on_ctrl_c(None)),
+        local,
+    ))
 }
 
 fn read_fail(cx: &Ctx<'_>, e: ReadError) -> Error {
@@ -335,7 +350,10 @@ pub fn run(s: &Streams, a: ApplyArgs) -> Result<Outcome, Error> {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let lock_dir = std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
-        .map_or_else(|| root.join(".sfprov/locks"), |h| PathBuf::from(h).join(".sfprov/locks"));
+        .map_or_else(
+            || root.join(".sfprov/locks"),
+            |h| PathBuf::from(h).join(".sfprov/locks"),
+        );
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let _lock = lock::acquire(&lock_dir, &org_id, &command)
         .map_err(|e| cx.fail(&e.to_string(), Some(e.hint()), "", Value::Null))?;
@@ -354,11 +372,14 @@ pub fn run(s: &Streams, a: ApplyArgs) -> Result<Outcome, Error> {
                     "sfprov plan {}-o {} --out {}",
                     match &a.template {
                         Some(t) => format!("--template {t} "),
-                        None if saved.spec.starts_with("template ") => format!("--{} ", saved.spec.replacen(' ', " ", 1)),
+                        None if saved.spec.starts_with("template ") => format!("--{} ", saved.spec),
                         None => format!("--spec {} ", saved.spec),
                     },
                     saved.org.label,
-                    a.plan_file.as_deref().unwrap_or(Path::new("FILE")).display()
+                    a.plan_file
+                        .as_deref()
+                        .unwrap_or(Path::new("FILE"))
+                        .display()
                 );
                 let e = stale::Stale { drift, replan };
                 let detail: String = e.drift.iter().map(|d| format!("  --> {d}\n")).collect();
@@ -391,12 +412,12 @@ pub fn run(s: &Streams, a: ApplyArgs) -> Result<Outcome, Error> {
                 s.out("\nNothing to do: the org already matches the spec. Nothing was changed.\n")?;
             }
             _ => s.out(&cx.doc(&json!({
-                    "format_version": FORMAT_VERSION,
-                    "status": "no_changes",
-                    "org": p.org,
-                    "tally": apply::Tally::default(),
-                    "next_steps": steps,
-                })))?,
+                "format_version": FORMAT_VERSION,
+                "status": "no_changes",
+                "org": p.org,
+                "tally": apply::Tally::default(),
+                "next_steps": steps,
+            })))?,
         }
         return Ok(Outcome::Success);
     }

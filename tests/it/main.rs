@@ -1,8 +1,8 @@
 //! Integration tests: one binary (see tests/README.md).
 
+mod apply;
 mod cli;
 mod common;
-mod apply;
 mod corpus;
 mod diff;
 mod emulator;

@@ -287,10 +287,7 @@ fn route(
             let mut st = shared.lock();
             let reset = write(shared, &mut st, |st| match st.get_mut("User", id) {
                 Some(u) => {
-                    let n = u
-                        .get("PasswordResets")
-                        .and_then(Value::as_u64)
-                        .unwrap_or(0);
+                    let n = u.get("PasswordResets").and_then(Value::as_u64).unwrap_or(0);
                     u.insert("PasswordResets".into(), json!(n + 1));
                     Ok(())
                 }
@@ -302,7 +299,8 @@ fn route(
                 }),
             });
             match reset {
-                Ok(()) => Json(json!({"NewPassword": format!("{:016x}", ids::random_u64())})).into_response(),
+                Ok(()) => Json(json!({"NewPassword": format!("{:016x}", ids::random_u64())}))
+                    .into_response(),
                 Err(e) => rest_error(e),
             }
         }

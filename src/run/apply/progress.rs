@@ -53,7 +53,8 @@ impl ApplyObserver for Human {
         }
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template("{spinner} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         bar.set_message(format!("{}...", step.title()));
         bar.enable_steady_tick(Duration::from_millis(100));
@@ -97,7 +98,9 @@ impl ApplyObserver for Human {
     }
 
     fn manual_step(&mut self, title: &str, where_in_setup: &str) {
-        self.line(&format!("    manual step: {title}\n      where: {where_in_setup}"));
+        self.line(&format!(
+            "    manual step: {title}\n      where: {where_in_setup}"
+        ));
     }
 }
 

@@ -66,7 +66,8 @@ fn apply_then_plan_shows_no_changes_and_a_second_apply_has_nothing_to_do() {
     let r = sf(dir.path(), &h, &["apply", "--auto-approve"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("Apply complete! 32 added, 1 changed, 0 removed."),
+        r.stdout
+            .contains("Apply complete! 32 added, 1 changed, 0 removed."),
         "{}",
         r.stdout
     );
@@ -110,12 +111,14 @@ fn a_saved_plan_is_applied_exactly_and_refused_once_stale() {
     assert!(r.stderr.contains("Saved plan is stale"), "{}", r.stderr);
     assert!(r.stderr.contains("Settings/Security"), "{}", r.stderr);
     assert!(
-        r.stderr.contains("User/zendesk.integration@example.com appeared"),
+        r.stderr
+            .contains("User/zendesk.integration@example.com appeared"),
         "{}",
         r.stderr
     );
     assert!(
-        r.stderr.contains("sfprov plan --spec sfprov.toml -o ") && r.stderr.contains("--out old.json"),
+        r.stderr.contains("sfprov plan --spec sfprov.toml -o ")
+            && r.stderr.contains("--out old.json"),
         "{}",
         r.stderr
     );
@@ -126,7 +129,11 @@ fn a_saved_plan_is_applied_exactly_and_refused_once_stale() {
     assert_eq!(fresh.code, 0);
     let spec = dir.path().join("sfprov.toml");
     let text = std::fs::read_to_string(&spec).unwrap();
-    std::fs::write(&spec, text.replace("alias = \"zendeint\"", "alias = \"zdint\"")).unwrap();
+    std::fs::write(
+        &spec,
+        text.replace("alias = \"zendeint\"", "alias = \"zdint\""),
+    )
+    .unwrap();
     let r = sf(dir.path(), &h, &["apply", "new.json"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("the spec changed"), "{}", r.stderr);
@@ -191,7 +198,11 @@ fn json_views_and_the_password_email() {
     });
     assert_eq!(resets, Some(Value::from(1)));
 
-    let r = sf(dir.path(), &h, &["apply", "--auto-approve", "--json-stream"]);
+    let r = sf(
+        dir.path(),
+        &h,
+        &["apply", "--auto-approve", "--json-stream"],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let last: Value = serde_json::from_str(r.stdout.lines().last().unwrap()).unwrap();
     assert_eq!(last["status"], "no_changes");
@@ -200,7 +211,11 @@ fn json_views_and_the_password_email() {
 #[test]
 fn json_stream_writes_one_event_per_line_then_the_document() {
     let (h, dir) = setup();
-    let r = sf(dir.path(), &h, &["apply", "--auto-approve", "--json-stream"]);
+    let r = sf(
+        dir.path(),
+        &h,
+        &["apply", "--auto-approve", "--json-stream"],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let lines: Vec<&str> = r.stdout.lines().collect();
     let first: Value = serde_json::from_str(lines[0]).unwrap();

@@ -19,7 +19,11 @@ fn every_template_converges_and_a_second_apply_changes_nothing() {
         assert!(p.has_changes(), "{}: a fresh org needs changes", t.name);
         let sum = p.summary();
         assert_eq!(
-            (report.tally.added, report.tally.changed, report.tally.removed),
+            (
+                report.tally.added,
+                report.tally.changed,
+                report.tally.removed
+            ),
             (sum.add, sum.change, sum.remove),
             "{}: the tally is the plan's summary",
             t.name
@@ -114,10 +118,13 @@ fn observer_events_come_in_the_vendors_order() {
             ("PermissionSetAssignment", RecordAction::Created),
         ]
     );
-    assert!(rec
-        .events
-        .iter()
-        .any(|e| matches!(e, Event::DeployProgress { step: Step::Deploy, .. })));
+    assert!(rec.events.iter().any(|e| matches!(
+        e,
+        Event::DeployProgress {
+            step: Step::Deploy,
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -144,8 +151,10 @@ fn a_validation_failure_lists_the_components_and_changes_nothing() {
         panic!("expected a validation failure, got {r:?}");
     };
     assert!(
-        failures.iter().any(|f| f.component == "PermissionSet/Zendesk_Integration"
-            && f.problem.contains("NoSuchPermission")),
+        failures
+            .iter()
+            .any(|f| f.component == "PermissionSet/Zendesk_Integration"
+                && f.problem.contains("NoSuchPermission")),
         "{failures:?}"
     );
     assert!(dump(&h) == before, "a failed validation changed the org");
@@ -169,5 +178,8 @@ fn a_plan_with_an_error_finding_stops_before_any_change() {
     assert!(matches!(r, Err(ApplyError::Preflight { .. })), "{r:?}");
     assert_eq!(rec.steps(), [(Step::Preflight, Status::Failed)]);
     assert!(dump(&h) == before, "the org changed");
-    assert!(!dir.path().join(p.org.org_id.unwrap()).exists(), "no snapshot");
+    assert!(
+        !dir.path().join(p.org.org_id.unwrap()).exists(),
+        "no snapshot"
+    );
 }

@@ -11,19 +11,34 @@ use super::support::*;
 /// fresh plan (the plan itself retrieves once and queries before).
 fn steps() -> Vec<(&'static str, FaultRule)> {
     vec![
-        ("snapshot", FaultRule::new("soap:retrieve", FaultAction::DropBefore)),
-        ("validate", FaultRule::new("soap:deploy", FaultAction::DropBefore)),
-        ("deploy", FaultRule::new("soap:deploy", FaultAction::DropBefore).after(1)),
+        (
+            "snapshot",
+            FaultRule::new("soap:retrieve", FaultAction::DropBefore),
+        ),
+        (
+            "validate",
+            FaultRule::new("soap:deploy", FaultAction::DropBefore),
+        ),
+        (
+            "deploy",
+            FaultRule::new("soap:deploy", FaultAction::DropBefore).after(1),
+        ),
         (
             "status poll",
             FaultRule::new("soap:checkDeployStatus", FaultAction::DropBefore).after(1),
         ),
-        ("user", FaultRule::new("rest:sobjects", FaultAction::DropBefore)),
+        (
+            "user",
+            FaultRule::new("rest:sobjects", FaultAction::DropBefore),
+        ),
         (
             "assignments",
             FaultRule::new("rest:sobjects", FaultAction::DropBefore).after(1),
         ),
-        ("verify", FaultRule::new("soap:retrieve", FaultAction::DropBefore).after(1)),
+        (
+            "verify",
+            FaultRule::new("soap:retrieve", FaultAction::DropBefore).after(1),
+        ),
     ]
 }
 
@@ -78,7 +93,9 @@ fn a_fault_at_each_step_then_a_rerun_converges_to_a_clean_run() {
                 got, clean,
                 "{step} x {fault}: the re-run did not converge to a clean run"
             );
-            matrix.push(format!("{step:12} x {fault:15} -> first run {outcome:6}, re-run converged"));
+            matrix.push(format!(
+                "{step:12} x {fault:15} -> first run {outcome:6}, re-run converged"
+            ));
         }
     }
     // The measured matrix, for the note (`cargo test -- --nocapture`).

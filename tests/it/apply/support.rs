@@ -60,7 +60,13 @@ pub fn spec(template: &str) -> Spec {
 
 impl Spec {
     pub fn username(&self) -> String {
-        self.desired.user.as_ref().unwrap().username.clone().unwrap()
+        self.desired
+            .user
+            .as_ref()
+            .unwrap()
+            .username
+            .clone()
+            .unwrap()
     }
 
     pub fn plan(&self, org: &dyn OrgWrite) -> Plan {
@@ -159,7 +165,10 @@ pub fn provisioned(h: &EmulatorHandle, s: &Spec) -> Provisioned {
         ] {
             for r in st.rows(object) {
                 let who = r.get("AssigneeId").and_then(Value::as_str).unwrap_or("");
-                if users.iter().any(|u| u.starts_with(&who[..15.min(who.len())])) {
+                if users
+                    .iter()
+                    .any(|u| u.starts_with(&who[..15.min(who.len())]))
+                {
                     let t = r.get(target).and_then(Value::as_str).unwrap_or("");
                     let n = st
                         .get(target_object, t)
