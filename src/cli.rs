@@ -36,6 +36,9 @@ pub enum Command {
     Plan(PlanArgs),
     /// Show a plan saved with `sfprov plan --out FILE`, as plan printed it.
     Show(ShowArgs),
+    /// Plan, confirm, then provision: deploy the metadata, create the user,
+    /// assign, verify. With PLANFILE, apply exactly that saved plan.
+    Apply(ApplyArgs),
     /// Look at an org: `sfprov org info` shows what to check before provisioning.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -256,4 +259,34 @@ pub struct ShowArgs {
     /// Print one JSON document (with `format_version`) instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `sfprov plan --out FILE`: applied exactly, and
+    /// refused when the org changed since it was made.
+    #[arg(value_name = "PLANFILE")]
+    pub plan_file: Option<PathBuf>,
+    /// The spec to apply (default: the nearest sfprov.toml; with PLANFILE,
+    /// the spec the plan was made from).
+    #[arg(long, short, value_name = "FILE", conflicts_with = "template")]
+    pub spec: Option<PathBuf>,
+    /// Apply straight from a built-in template, without a spec file.
+    #[arg(long, short)]
+    pub template: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Apply without asking `yes` (needed without a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Print one JSON document (with `format_version`) at the end, nothing else.
+    #[arg(long, conflicts_with = "json_stream")]
+    pub json: bool,
+    /// Print each progress event as a JSON line, then the final document.
+    #[arg(long)]
+    pub json_stream: bool,
+    /// Have Salesforce reset the new user's password and email it (default:
+    /// no email; the admin logs in as the user once, see the next steps).
+    #[arg(long)]
+    pub send_password_email: bool,
 }

@@ -7,6 +7,7 @@ pub use sfprov_emulator as emulator;
 pub use sfprov_metadata as metadata;
 pub use sfprov_metadata::{catalog, secret};
 
+pub mod apply;
 pub mod cancel;
 pub mod diag;
 pub mod diff;

@@ -8,6 +8,7 @@ use sfprov::diag::Diagnostic;
 use sfprov::render::diagnostic::{self, Style};
 use sfprov::{fmt, generate, project, render, spec, templates};
 
+mod apply;
 mod diff;
 pub mod logging;
 mod org;
@@ -77,6 +78,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Diff(a) => diff::run(&s, a),
         Command::Plan(a) => plan::run(&s, a),
         Command::Show(a) => plan::show(&s, a),
+        Command::Apply(a) => apply::run(&s, a),
         Command::Org(c) => org::run(&s, c),
         Command::Emulator(EmulatorCommand::Serve(a)) => emulator_serve(&s, a),
     }

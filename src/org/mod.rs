@@ -27,6 +27,7 @@ pub mod retry;
 pub mod sfcli;
 pub mod soap;
 pub mod target;
+pub mod write;
 pub mod zipsafe;
 
 pub use api_error::{ApiError, ApiErrorCode};

@@ -6,6 +6,9 @@
 
 use std::path::Path;
 
+use crate::apply::lock::LockError;
+use crate::apply::stale::Stale;
+use crate::apply::ApplyError;
 use crate::diag::{Diagnostic, Location, ToDiagnostic};
 use crate::diff::tree;
 use crate::emulator::EmulatorError;
@@ -183,6 +186,79 @@ impl ToDiagnostic for EmulatorError {
                 d.hint("run the command again; if it persists, report it with the output of `-v`")
             }
         }
+    }
+}
+
+impl ToDiagnostic for ApplyError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let d = match self {
+            ApplyError::Org(e) => return e.to_diagnostic(),
+            ApplyError::Read(e) => return e.to_diagnostic(),
+            ApplyError::Assignment { source, .. } => {
+                let inner = source.to_diagnostic();
+                let mut d = Diagnostic::error(self.to_string());
+                for c in inner.causes() {
+                    d = d.caused_by(c.clone());
+                }
+                return d.hint_opt(self.hint().or_else(|| inner.hints.first().cloned()));
+            }
+            ApplyError::Verify { remaining } => {
+                let mut d = Diagnostic::error(self.to_string());
+                for line in crate::render::plan::human(remaining).lines() {
+                    let line = line.trim_end();
+                    if line.trim_start().starts_with(['+', '~', '-']) {
+                        d = d.caused_by(line.trim().to_string());
+                    }
+                }
+                d
+            }
+            _ => Diagnostic::from_error(self),
+        };
+        d.hint_opt(self.hint())
+    }
+
+    /// A failed deploy: the summary, then one diagnostic per component
+    /// failure (component, problem, file:line:col).
+    fn to_diagnostics(&self) -> Vec<Diagnostic> {
+        let (ApplyError::Validation { failures } | ApplyError::Deploy { failures }) = self else {
+            return vec![self.to_diagnostic()];
+        };
+        let mut out = vec![self.to_diagnostic()];
+        for f in failures {
+            let location = f.line.map(|line| Location {
+                file: f.file.clone(),
+                line: line as usize,
+                column: f.column.unwrap_or(1) as usize,
+            });
+            out.push(
+                Diagnostic::error(f.problem.clone())
+                    .component(f.component.clone())
+                    .at(location),
+            );
+        }
+        out
+    }
+}
+
+impl ToDiagnostic for LockError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::from_error(self).hint(self.hint())
+    }
+}
+
+impl ToDiagnostic for Stale {
+    fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::error("Saved plan is stale: the org or the spec changed since it was made")
+            .hint(self.hint())
+    }
+
+    /// The summary, then one line per component or row that drifted.
+    fn to_diagnostics(&self) -> Vec<Diagnostic> {
+        let mut d = self.to_diagnostic();
+        for drift in &self.drift {
+            d = d.caused_by(drift.to_string());
+        }
+        vec![d]
     }
 }
 

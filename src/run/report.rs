@@ -73,7 +73,7 @@ fn walk(args: &[OsString]) -> (String, bool) {
         if a == "--" {
             break;
         }
-        if a == "--json" {
+        if a == "--json" || a == "--json-stream" {
             asked = true;
         } else if !a.starts_with('-') {
             if let Some(sub) = cmd.find_subcommand(a) {
@@ -85,7 +85,7 @@ fn walk(args: &[OsString]) -> (String, bool) {
     let json = asked
         && cmd
             .get_arguments()
-            .any(|arg| arg.get_long() == Some("json"));
+            .any(|arg| matches!(arg.get_long(), Some("json" | "json-stream")));
     (path.join(" "), json)
 }
 

@@ -77,6 +77,7 @@ pub const SPEC: Shape = Table(&[
     ("template", Str),
     ("description", Str),
     ("interactive_login", Bool),
+    ("next_steps", Strings),
     (
         "user",
         Table(&[

@@ -1,5 +1,6 @@
 //! Integration tests: one binary (see tests/README.md).
 
+mod apply;
 mod cli;
 mod common;
 mod corpus;

@@ -281,6 +281,29 @@ fn route(
                 Err(e) => rest_error(e),
             }
         }
+        ("DELETE", ["sobjects", "User", id, "password"]) => {
+            // Salesforce resets the password, emails the user and answers
+            // with the new one; the emulator counts the reset on the row.
+            let mut st = shared.lock();
+            let reset = write(shared, &mut st, |st| match st.get_mut("User", id) {
+                Some(u) => {
+                    let n = u.get("PasswordResets").and_then(Value::as_u64).unwrap_or(0);
+                    u.insert("PasswordResets".into(), json!(n + 1));
+                    Ok(())
+                }
+                None => Err(RestError {
+                    status: 404,
+                    code: "NOT_FOUND",
+                    message: "The requested resource does not exist".into(),
+                    fields: vec![],
+                }),
+            });
+            match reset {
+                Ok(()) => Json(json!({"NewPassword": format!("{:016x}", ids::random_u64())}))
+                    .into_response(),
+                Err(e) => rest_error(e),
+            }
+        }
         ("DELETE", ["sobjects", ty, id]) => {
             let deletable = matches!(
                 *ty,
