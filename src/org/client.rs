@@ -5,9 +5,8 @@
 //! refresh on INVALID_SESSION_ID). Does not: build SOAP/REST payloads (see
 //! `mdapi`, `rest`) or print anything.
 
-use std::any::Any;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::api_error::{parse_rest_errors, ApiError, ApiErrorCode};
@@ -17,7 +16,7 @@ use super::jwt::JwtLogin;
 use super::retry::{classify, Clock, Failure, RetryPolicy, SystemClock, Verdict};
 use super::soap::{parse_reply, Reply};
 use super::target::{seconds, ApiVersion, ConnectOptions, Target};
-use super::{local, sfcli};
+use super::sfcli;
 use crate::secret::Secret;
 
 /// How a fresh token is obtained when the org says the session is invalid.
@@ -71,8 +70,8 @@ pub struct Org {
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
     rng: Mutex<fastrand::Rng>,
-    /// Keeps an in-process emulator alive as long as the `Org`.
-    _keep: Option<Box<dyn Any + Send + Sync>>,
+    /// The API versions the org serves (`GET /services/data`), once read.
+    served: OnceLock<Vec<String>>,
 }
 
 impl std::fmt::Debug for Org {
@@ -94,7 +93,6 @@ pub struct Session {
     pub identity: Identity,
     pub token: Secret,
     pub refresh: Refresh,
-    pub keep: Option<Box<dyn Any + Send + Sync>>,
 }
 
 /// Logs in to `target` and settles the API version (the spec's, else the
@@ -111,7 +109,12 @@ pub fn connect_with_clock(
 ) -> Result<Org, OrgError> {
     let transport = Transport::new(opts.request_timeout);
     let session = match target {
-        Target::Local => local::start(opts.project_dir.as_deref())?,
+        // The caller starts (and holds) the emulator: `local::connect_target`.
+        Target::Local => {
+            return Err(OrgError::Local {
+                reason: "the local emulator is started by the caller: use `org::local::connect_target` (or `org::local::start`), which hands it back to hold while the org is used".into(),
+            })
+        }
         Target::SfCli { name } => {
             let (display, token) = sfcli::login(&opts.sf_program, name)?;
             Session {
@@ -128,7 +131,6 @@ pub fn connect_with_clock(
                     program: opts.sf_program.clone(),
                     name: name.clone(),
                 },
-                keep: None,
             }
         }
         Target::AccessToken {
@@ -141,7 +143,6 @@ pub fn connect_with_clock(
             identity: Identity::default(),
             token: token.clone(),
             refresh: Refresh::None,
-            keep: None,
         },
         Target::Jwt(j) => {
             let login = JwtLogin::new(j.clone())?;
@@ -157,10 +158,28 @@ pub fn connect_with_clock(
                 },
                 token: granted.access_token,
                 refresh: Refresh::Jwt(login),
-                keep: None,
             }
         }
     };
+    connect_with_transport(session, opts, clock, transport)
+}
+
+/// Logs in with a session made elsewhere (the local emulator's).
+pub fn connect_session(
+    session: Session,
+    opts: &ConnectOptions,
+    clock: Arc<dyn Clock>,
+) -> Result<Org, OrgError> {
+    let transport = Transport::new(opts.request_timeout);
+    connect_with_transport(session, opts, clock, transport)
+}
+
+fn connect_with_transport(
+    session: Session,
+    opts: &ConnectOptions,
+    clock: Arc<dyn Clock>,
+    transport: Transport,
+) -> Result<Org, OrgError> {
     let mut org = Org {
         label: session.label,
         kind: session.kind,
@@ -174,7 +193,7 @@ pub fn connect_with_clock(
         retry: RetryPolicy::default(),
         clock,
         rng: Mutex::new(fastrand::Rng::new()),
-        _keep: session.keep,
+        served: OnceLock::new(),
     };
     org.api_version = match &opts.api_version {
         Some(v) => ApiVersion::parse(v)?,
@@ -216,6 +235,33 @@ impl Org {
 
     /// `GET /services/data`: the last (newest) version the org offers.
     fn newest_api_version(&self) -> Result<ApiVersion, OrgError> {
+        let versions = self.served_api_versions()?;
+        let newest = versions
+            .iter()
+            .filter_map(|v| Some((v.parse::<f64>().ok()?, v)))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .ok_or_else(|| {
+                self.protocol_error("list API versions", "the version list is empty".into())
+            })?;
+        ApiVersion::parse(newest.1)
+    }
+
+    /// The API versions the org serves (`GET /services/data`), as the org
+    /// spells them (`63.0`); asked once per `Org`, then remembered.
+    pub fn served_api_versions(&self) -> Result<&[String], OrgError> {
+        if let Some(v) = self.served.get() {
+            return Ok(v);
+        }
+        let list = self.fetch_api_versions()?;
+        Ok(self.served.get_or_init(|| list))
+    }
+
+    /// Whether `served_api_versions` would answer without a request.
+    pub fn knows_api_versions(&self) -> bool {
+        self.served.get().is_some()
+    }
+
+    fn fetch_api_versions(&self) -> Result<Vec<String>, OrgError> {
         #[derive(serde::Deserialize)]
         struct V {
             version: String,
@@ -238,17 +284,7 @@ impl Org {
         let versions: Vec<V> = serde_json::from_str(&resp.body).map_err(|e| {
             self.protocol_error(call.operation, format!("not a version list ({e})"))
         })?;
-        let newest = versions
-            .iter()
-            .filter_map(|v| {
-                let f: f64 = v.version.parse().ok()?;
-                Some((f, v))
-            })
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .ok_or_else(|| {
-                self.protocol_error(call.operation, "the version list is empty".into())
-            })?;
-        ApiVersion::parse(&newest.1.version)
+        Ok(versions.into_iter().map(|v| v.version).collect())
     }
 
     pub(crate) fn protocol_error(&self, operation: &str, reason: String) -> OrgError {

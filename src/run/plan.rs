@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use sfprov::org::dir::DirOrg;
+use sfprov::org::local::LocalOrg;
 use sfprov::org::read::{OrgRead, ReadError, RemoteOrg};
 use sfprov::org::{self, Environment, Wait};
 use sfprov::plan::{self, file, Plan, View};
@@ -100,23 +101,25 @@ fn read_error(s: &Streams, json: bool, e: ReadError) -> Error {
     }
 }
 
-/// The org to plan against: a directory, or a connected org.
-fn open_org(s: &Streams, a: &PlanArgs) -> Result<Box<dyn OrgRead>, Error> {
+/// The org to plan against: a directory, or a connected org. For
+/// `--target-org local` the running emulator comes back too: the caller
+/// holds it until the plan is made.
+fn open_org(s: &Streams, a: &PlanArgs) -> Result<(Box<dyn OrgRead>, Option<LocalOrg>), Error> {
     if let Some(dir) = &a.org_dir {
         return DirOrg::open(dir)
-            .map(|o| Box::new(o) as Box<dyn OrgRead>)
+            .map(|o| (Box::new(o) as Box<dyn OrgRead>, None))
             .map_err(|e| read_error(s, a.json, e));
     }
     let env = Environment::from_process();
     let (target_opts, connect) = super::org::target_options(&a.target, &env)
         .map_err(|e| read_error(s, a.json, ReadError::Org(e)))?;
-    let connected = org::resolve_target(&target_opts, &env)
-        .and_then(|target| org::connect(&target, &connect))
+    let (connected, local) = org::resolve_target(&target_opts, &env)
+        .and_then(|target| org::local::connect_target(&target, &connect))
         .map_err(|e| read_error(s, a.json, ReadError::Org(e)))?;
-    Ok(Box::new(RemoteOrg::new(
-        connected,
-        Wait::cancel_on_ctrl_c(None),
-    )))
+    Ok((
+        Box::new(RemoteOrg::new(connected, Wait::cancel_on_ctrl_c(None))),
+        local,
+    ))
 }
 
 pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
@@ -128,7 +131,8 @@ pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
             text.push_str(t.text);
         }
     }
-    let org = open_org(s, &a)?;
+    // `_local` (the emulator of `--target-org local`) outlives `org`.
+    let (org, _local) = open_org(s, &a)?;
     let opts = plan::Options {
         spec_name: name,
         spec_text: text,

@@ -63,6 +63,10 @@ pub struct Access {
     pub objects: BTreeMap<String, ObjectAccess>,
     pub fields: BTreeMap<String, FieldAccess>,
     pub pages: BTreeMap<String, Grant>,
+    /// Every Visualforce page of these namespaces (`Zendesk`), with the
+    /// reason: resolved against an org by plan (listMetadata ApexPage);
+    /// generate, which has no org, cannot write them.
+    pub page_namespaces: BTreeMap<String, Why>,
     pub classes: BTreeMap<String, Grant>,
 }
 

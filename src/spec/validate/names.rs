@@ -138,6 +138,21 @@ pub fn api_name_problem(name: &str, max: usize) -> Option<String> {
     (n > max).then(|| format!("it is {n} characters; Salesforce allows at most {max}"))
 }
 
+/// Why `ns` is not a namespace prefix (`Zendesk`): the rules of one part of
+/// an API name, at most 15 characters, no `__`.
+pub fn namespace_problem(ns: &str) -> Option<String> {
+    if ns.contains("__") {
+        return Some("it contains `__`; write the prefix without the double underscore that follows it in names".into());
+    }
+    if let Some(p) = part_problem(ns) {
+        return Some(format!("it {p}"));
+    }
+    let n = ns.chars().count();
+    (n > NAMESPACE_MAX).then(|| {
+        format!("it is {n} characters; a namespace prefix has at most {NAMESPACE_MAX}")
+    })
+}
+
 /// The rules for one part of an API name (prefix or name).
 fn part_problem(s: &str) -> Option<String> {
     let Some(first) = s.chars().next() else {
