@@ -14,9 +14,9 @@ use super::error::OrgError;
 use super::http::{check_url, host_of, Request, Response, Transport, TransportError};
 use super::jwt::JwtLogin;
 use super::retry::{classify, Clock, Failure, RetryPolicy, SystemClock, Verdict};
+use super::sfcli;
 use super::soap::{parse_reply, Reply};
 use super::target::{seconds, ApiVersion, ConnectOptions, Target};
-use super::sfcli;
 use crate::secret::Secret;
 
 /// How a fresh token is obtained when the org says the session is invalid.

@@ -284,7 +284,11 @@ mod tests {
         let org = DirOrg::open(tmp.path()).unwrap();
         assert_eq!(org.list("ApexPage").unwrap(), None);
         std::fs::create_dir_all(tmp.path().join("pages")).unwrap();
-        for f in ["Zendesk__Ticket.page-meta.xml", "Zendesk__Ticket.page", "Mine.page-meta.xml"] {
+        for f in [
+            "Zendesk__Ticket.page-meta.xml",
+            "Zendesk__Ticket.page",
+            "Mine.page-meta.xml",
+        ] {
             std::fs::write(tmp.path().join("pages").join(f), "<x/>").unwrap();
         }
         let org = DirOrg::open(tmp.path()).unwrap();

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::diff::change_detail;
 use crate::diff::{Action, Change, ComponentAction, FieldChange};
+use crate::plan::apps::AppAccessChange;
 use crate::plan::user::{UserAction, UserPlan};
 use crate::plan::{ComponentPlan, Plan, PlannedChange, Severity};
 
@@ -164,6 +165,30 @@ fn user_lines(u: &UserPlan, out: &mut String) -> Vec<char> {
     used
 }
 
+/// `+ access to connected app Zendesk for profile Zendesk Integration  # why`
+fn app_access_lines(access: &[AppAccessChange], out: &mut String) -> Vec<char> {
+    if access.is_empty() {
+        return Vec::new();
+    }
+    out.push_str("  # Connected app access (SetupEntityAccess) will be granted\n");
+    for a in access {
+        let _ = write!(
+            out,
+            "  {} access to connected app {} for {} {}",
+            a.action.symbol(),
+            a.app,
+            a.holder_kind.noun(),
+            a.holder
+        );
+        if let Some(r) = a.reason.as_deref().filter(|r| !r.is_empty()) {
+            let _ = write!(out, "  # {r}");
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    access.iter().map(|a| a.action.symbol()).collect()
+}
+
 /// The plan as text, the same for `plan` and `show`.
 pub fn human(p: &Plan) -> String {
     let mut body = String::new();
@@ -215,6 +240,7 @@ pub fn human(p: &Plan) -> String {
     if let Some(u) = &p.user {
         used.extend(user_lines(u, &mut body));
     }
+    used.extend(app_access_lines(&p.app_access, &mut body));
 
     let mut out = String::new();
     let _ = writeln!(
@@ -355,6 +381,7 @@ struct JsonPlan<'p> {
     summary: JsonSummary,
     components: Vec<JsonComponent<'p>>,
     manual_steps: Vec<JsonManual<'p>>,
+    app_access: Vec<JsonAppAccess<'p>>,
     user: Option<JsonUser<'p>>,
     user_note: Option<&'p str>,
     findings: Vec<JsonFinding<'p>>,
@@ -382,6 +409,18 @@ struct JsonSummary {
 struct JsonRequests {
     retrieves: u32,
     queries: u32,
+    list_metadata: u32,
+    api_versions: u32,
+    total: u32,
+}
+
+#[derive(Serialize)]
+struct JsonAppAccess<'p> {
+    app: &'p str,
+    holder_kind: crate::plan::apps::Holder,
+    holder: &'p str,
+    action: Action,
+    reason: Option<&'p str>,
 }
 
 #[derive(Serialize)]
@@ -537,6 +576,17 @@ pub fn json(p: &Plan) -> String {
                     .collect(),
             })
             .collect(),
+        app_access: p
+            .app_access
+            .iter()
+            .map(|a| JsonAppAccess {
+                app: &a.app,
+                holder_kind: a.holder_kind,
+                holder: &a.holder,
+                action: a.action,
+                reason: a.reason.as_deref(),
+            })
+            .collect(),
         user: p.user.as_ref().map(|u| JsonUser {
             username: &u.username,
             action: u.action,
@@ -558,6 +608,9 @@ pub fn json(p: &Plan) -> String {
         requests: JsonRequests {
             retrieves: p.requests.retrieves,
             queries: p.requests.queries,
+            list_metadata: p.requests.list_metadata,
+            api_versions: p.requests.api_versions,
+            total: p.requests.total(),
         },
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("plain data serializes");
@@ -640,6 +693,7 @@ mod tests {
             view: View::default(),
             components,
             manual_steps: Vec::new(),
+            app_access: Vec::new(),
             user: None,
             user_note: None,
             findings: Vec::new(),

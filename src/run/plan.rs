@@ -152,15 +152,7 @@ pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
     }
     s.out(&view(&p, a.json))?;
     if s.verbose {
-        s.err(&format!(
-            "note: this plan sent {} retrieve{} and {} REST quer{} to {} `{}`",
-            p.requests.retrieves,
-            if p.requests.retrieves == 1 { "" } else { "s" },
-            p.requests.queries,
-            if p.requests.queries == 1 { "y" } else { "ies" },
-            p.org.kind,
-            p.org.label
-        ));
+        s.err(&requests_note(&p));
     }
     if let Some(path) = &a.out {
         s.err(&format!(
@@ -170,6 +162,22 @@ pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
         ));
     }
     Ok(outcome(&p, a.detailed_exitcode))
+}
+
+/// `note: this plan made 9 requests to org `local`: 1 retrieve, …`.
+fn requests_note(p: &Plan) -> String {
+    let r = &p.requests;
+    let n = |k: u32, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+    format!(
+        "note: this plan made {} to {} `{}`: {}, {}, {}, {}",
+        n(r.total(), "request", "requests"),
+        p.org.kind,
+        p.org.label,
+        n(r.retrieves, "retrieve", "retrieves"),
+        n(r.list_metadata, "listMetadata", "listMetadata calls"),
+        n(r.queries, "REST query", "REST queries"),
+        n(r.api_versions, "API version list", "API version lists"),
+    )
 }
 
 /// The chosen view; colour only on a terminal and never with NO_COLOR.

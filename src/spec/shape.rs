@@ -51,7 +51,10 @@ const ACCESS: Shape = Table(&[
     ("system", Map(&GRANT)),
     ("objects", Map(&OBJECT)),
     ("fields", Map(&FIELD)),
-    ("pages", MapWith(&[("namespace", Str), ("why", Str)], &GRANT)),
+    (
+        "pages",
+        MapWith(&[("namespace", Str), ("why", Str)], &GRANT),
+    ),
     ("classes", Map(&GRANT)),
 ]);
 const APP: Shape = Table(&[
@@ -158,8 +161,7 @@ fn walk_table(
             Map(inner) => Some(*inner),
             MapWith(fixed, inner) => match fixed.iter().find(|(k, _)| *k == key) {
                 Some((_, s))
-                    if !item.is_table_like()
-                        && !matches!(item, Item::Value(Value::Boolean(_))) =>
+                    if !item.is_table_like() && !matches!(item, Item::Value(Value::Boolean(_))) =>
                 {
                     Some(s)
                 }

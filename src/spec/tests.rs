@@ -337,7 +337,9 @@ fn a_page_namespace_wildcard_is_kept_with_its_reason_and_checked() {
     assert!(!a.pages["Zendesk__One"].enabled);
     assert!(!a.pages.contains_key("namespace"));
     // Not a prefix: at the value, with what to write instead.
-    let d = one_error("[permission_sets.Z]\nlabel = \"Z\"\npages.namespace = \"Zendesk__\"\npages.why = \"w\"\n");
+    let d = one_error(
+        "[permission_sets.Z]\nlabel = \"Z\"\npages.namespace = \"Zendesk__\"\npages.why = \"w\"\n",
+    );
     assert!(
         d.message
             .contains("`Zendesk__` is not a valid namespace prefix: it contains `__`"),

@@ -143,7 +143,10 @@ fn page_namespace(ctx: &mut Ctx<'_>, base: &[&str], spec: &AccessSpec, out: &mut
         );
         return;
     }
-    let why = ctx.why(&[base, &["pages", "namespace"]].concat(), pages.why.as_deref());
+    let why = ctx.why(
+        &[base, &["pages", "namespace"]].concat(),
+        pages.why.as_deref(),
+    );
     out.page_namespaces.insert(ns.to_string(), why);
 }
 

@@ -148,9 +148,8 @@ pub fn namespace_problem(ns: &str) -> Option<String> {
         return Some(format!("it {p}"));
     }
     let n = ns.chars().count();
-    (n > NAMESPACE_MAX).then(|| {
-        format!("it is {n} characters; a namespace prefix has at most {NAMESPACE_MAX}")
-    })
+    (n > NAMESPACE_MAX)
+        .then(|| format!("it is {n} characters; a namespace prefix has at most {NAMESPACE_MAX}"))
 }
 
 /// The rules for one part of an API name (prefix or name).
