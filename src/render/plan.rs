@@ -54,38 +54,64 @@ fn symbol(c: &PlannedChange) -> char {
     }
 }
 
-fn object_of(key: &str) -> Option<&str> {
-    key.split_once('.').map(|(o, _)| o)
+/// What lines of one section group under: a field's object (`Case` of
+/// `Case.Subject`), a page's or class's namespace (`Zendesk` of
+/// `Zendesk__Settings`), with the separator.
+fn group_of<'k>(section: &str, key: &'k str) -> Option<(&'k str, &'static str)> {
+    match section {
+        "fieldPermissions" => key.split_once('.').map(|(o, _)| (o, ".")),
+        "pageAccesses" | "classAccesses" => key
+            .split_once("__")
+            .filter(|(_, rest)| !rest.is_empty())
+            .map(|(ns, _)| (ns, "__")),
+        _ => None,
+    }
 }
 
-/// Change lines, one per entry; field lines of one object that say the same
-/// thing for the same reason are grouped: `+ fieldPermissions Case.{A, B}: read`.
+/// `Case.{A, B}`, `Zendesk__{Home, Settings}`, or the one key.
+fn grouped(keys: &[&str], sep: &str) -> String {
+    match keys {
+        [one] => (*one).to_string(),
+        _ => {
+            let (head, _) = keys[0].split_once(sep).unwrap_or(("", keys[0]));
+            let tails: Vec<&str> = keys
+                .iter()
+                .map(|k| k.split_once(sep).map_or(*k, |(_, t)| t))
+                .collect();
+            format!("{head}{sep}{{{}}}", tails.join(", "))
+        }
+    }
+}
+
+/// Change lines, one per entry; field lines of one object (and page or
+/// class lines of one namespace) that say the same thing for the same
+/// reason are grouped: `+ fieldPermissions Case.{A, B}: read`.
 fn change_lines(changes: &[&PlannedChange], out: &mut String) {
     let details: Vec<String> = changes.iter().map(|c| detail(c)).collect();
     let mut i = 0;
     while i < changes.len() {
         let c = changes[i];
         let mut j = i + 1;
-        if c.section == "fieldPermissions" {
-            if let Some(object) = object_of(&c.key) {
-                while j < changes.len() {
-                    let d = changes[j];
-                    if d.section == c.section
-                        && d.action == c.action
-                        && d.destructive == c.destructive
-                        && d.unmanaged == c.unmanaged
-                        && object_of(&d.key) == Some(object)
-                        && details[j] == details[i]
-                        && d.reason == c.reason
-                    {
-                        j += 1;
-                    } else {
-                        break;
-                    }
+        let group = group_of(&c.section, &c.key);
+        if let Some((g, _)) = group {
+            while j < changes.len() {
+                let d = changes[j];
+                if d.section == c.section
+                    && d.action == c.action
+                    && d.destructive == c.destructive
+                    && d.unmanaged == c.unmanaged
+                    && group_of(&d.section, &d.key).map(|(h, _)| h) == Some(g)
+                    && details[j] == details[i]
+                    && d.reason == c.reason
+                {
+                    j += 1;
+                } else {
+                    break;
                 }
             }
         }
-        let key = super::diff::grouped_key(changes[i..j].iter().map(|d| d.key.as_str()));
+        let keys: Vec<&str> = changes[i..j].iter().map(|d| d.key.as_str()).collect();
+        let key = grouped(&keys, group.map_or(".", |(_, sep)| sep));
         let _ = write!(out, "      {} {}", symbol(c), c.section);
         if !key.is_empty() {
             let _ = write!(out, " {key}");
@@ -723,6 +749,24 @@ mod tests {
         );
         assert!(
             text.contains("      + fieldPermissions Case.C: read  # other\n"),
+            "{text}"
+        );
+        let page = |key: &str| PlannedChange {
+            section: "pageAccesses".into(),
+            key: key.into(),
+            fields: Vec::new(),
+            ..change(key, Action::Add, "the package")
+        };
+        let p = plan(vec![ComponentPlan {
+            type_name: "PermissionSet".into(),
+            member: "X".into(),
+            action: ComponentAction::Update,
+            changes: vec![page("Mine"), page("Zendesk__A"), page("Zendesk__B")],
+            unified_diff: None,
+        }]);
+        let text = human(&p);
+        assert!(
+            text.contains("      + pageAccesses Mine  # the package\n      + pageAccesses Zendesk__{A, B}  # the package\n"),
             "{text}"
         );
         assert!(
