@@ -107,7 +107,7 @@ pub fn access(ctx: &mut Ctx<'_>, holder: Holder, name: &str, spec: &AccessSpec) 
         let path = [&base[..], &["pages", page.as_str()]].concat();
         out.pages.insert(page.clone(), grant_of(ctx, &path, grant));
     }
-    page_namespace(ctx, &base, spec, &mut out);
+    super::names::page_namespace(ctx, &base, spec, &mut out);
     for (class, grant) in &spec.classes {
         let path = [&base[..], &["classes", class.as_str()]].concat();
         out.classes
@@ -117,37 +117,6 @@ pub fn access(ctx: &mut Ctx<'_>, holder: Holder, name: &str, spec: &AccessSpec) 
     objects_for_objects(ctx, holder, name, &mut out);
     dependencies(ctx, holder, name, &mut out);
     out
-}
-
-/// `pages = { namespace = "Zendesk", why = "…" }`: a namespace prefix (the
-/// part before `__`), kept with its reason for plan to resolve.
-fn page_namespace(ctx: &mut Ctx<'_>, base: &[&str], spec: &AccessSpec, out: &mut Access) {
-    let pages = &spec.pages;
-    let Some(ns) = &pages.namespace else {
-        if pages.why.is_some() {
-            ctx.error(
-                &[base, &["pages", "why"]].concat(),
-                "`pages.why` is the reason of a namespace wildcard, but `pages` has no `namespace`",
-                Some("grant every page of a package with `pages = { namespace = \"Zendesk\", why = \"…\" }`, or give one page its reason: `pages.\"Zendesk__Page\" = { why = \"…\" }`".into()),
-            );
-        }
-        return;
-    };
-    let path = [base, &["pages", "namespace"]].concat();
-    let ns = ns.trim();
-    if let Some(problem) = super::names::namespace_problem(ns) {
-        ctx.error(
-            &path,
-            format!("`{ns}` is not a valid namespace prefix: {problem}"),
-            Some("write the package's namespace prefix alone, as Setup > Installed Packages shows it (`Zendesk`, not `Zendesk__` or a page name)".into()),
-        );
-        return;
-    }
-    let why = ctx.why(
-        &[base, &["pages", "namespace"]].concat(),
-        pages.why.as_deref(),
-    );
-    out.page_namespaces.insert(ns.to_string(), why);
 }
 
 fn permission_set_names(ctx: &mut Ctx<'_>, name: &str, spec: &AccessSpec, out: &mut Access) {
