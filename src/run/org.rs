@@ -44,8 +44,13 @@ pub fn target_options(
 
 fn info(s: &Streams, a: OrgInfoArgs) -> Result<Outcome, Error> {
     let env = Environment::from_process();
-    let result = target_options(&a.target, &env)
-        .and_then(|(target, connect)| org::org_info(&target, &env, &connect));
+    // `--target-org local`: the emulator starts here and `_local` holds it
+    // until the org's queries are done.
+    let result = target_options(&a.target, &env).and_then(|(target, connect)| {
+        let target = org::resolve_target(&target, &env)?;
+        let (org, _local) = org::local::connect_target(&target, &connect)?;
+        org::gather_info(&org)
+    });
     match result {
         Ok(info) => {
             s.out(&if a.json {
