@@ -342,6 +342,12 @@ fn generate(s: &Streams, a: GenerateArgs) -> Result<Outcome, Error> {
             names.join(", ")
         ));
     }
+    // Page wildcards need an org's page list: say so (minimal edit, plan2).
+    for (kind, name, ns) in d.page_namespaces() {
+        s.err(&format!(
+            "note: {kind} {name}: the pages of namespace `{ns}` are not written: generate has no org to list them from; `sfprov plan -o ORG` resolves them (or name each page in the spec)"
+        ));
+    }
     s.err(&render::generate_summary(
         &report,
         &out.display().to_string(),

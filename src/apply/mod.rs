@@ -39,8 +39,6 @@ pub struct Options {
     pub snapshot_members: Vec<(String, String)>,
     /// Ask Salesforce to reset the new user's password (it emails the user).
     pub send_password_email: bool,
-    /// Connected-app access rows to grant (SetupEntityAccess).
-    pub app_access: Vec<AppAccess>,
 }
 
 /// Records added, changed and removed (`Apply complete! X added, …`):
@@ -440,7 +438,8 @@ pub fn apply(
     })?;
 
     step(obs, Step::AppAccess, |obs| {
-        if opts.app_access.is_empty() {
+        let rows = records::app_access_rows(plan);
+        if rows.is_empty() {
             return Ok((
                 Status::Unchanged,
                 "the plan grants no app access by record".into(),
@@ -448,7 +447,7 @@ pub fn apply(
             ));
         }
         let before = tally;
-        records::app_access(org, &opts.app_access, &mut tally, obs)?;
+        records::app_access(org, &rows, &mut tally, obs)?;
         let a = tally.added - before.added;
         Ok(if a == 0 {
             (Status::Unchanged, "app access already granted".into(), ())

@@ -337,6 +337,23 @@ pub struct AppAccess {
     pub external: bool,
 }
 
+/// The access rows the plan adds (`+ access to connected app …`): apps
+/// sfprov does not create, opened to a profile (its own permission set) or a
+/// permission set. Apps sfprov creates carry access in their own files.
+pub fn app_access_rows(plan: &crate::plan::Plan) -> Vec<AppAccess> {
+    use crate::plan::apps::Holder;
+    plan.app_access
+        .iter()
+        .filter(|a| a.action == crate::diff::Action::Add)
+        .map(|a| AppAccess {
+            parent: a.holder.clone(),
+            profile: a.holder_kind == Holder::Profile,
+            app: a.app.clone(),
+            external: false,
+        })
+        .collect()
+}
+
 /// Step 7: SetupEntityAccess rows, query first, duplicates count as done.
 pub fn app_access(
     org: &dyn OrgWrite,
@@ -362,7 +379,21 @@ pub fn app_access(
             hint: "the deploy step creates the spec's profiles and permission sets; install the app's package first".into(),
         }
         };
-        let parent = first_id(org, &parent_q)?.ok_or_else(|| missing(format!("`{}`", r.parent)))?;
+        // A permission set is named by API name or, as Setup shows it, by label.
+        let by_label = (!r.profile).then(|| {
+            format!(
+                "SELECT Id FROM PermissionSet WHERE Label = {} AND IsOwnedByProfile = false",
+                soql_quote(&r.parent)
+            )
+        });
+        let parent = match first_id(org, &parent_q)? {
+            Some(id) => Some(id),
+            None => match &by_label {
+                Some(q) => first_id(org, q)?,
+                None => None,
+            },
+        }
+        .ok_or_else(|| missing(format!("`{}`", r.parent)))?;
         let app_q = if r.external {
             format!(
                 "SELECT Id FROM ExternalClientApplication WHERE DeveloperName = {}",

@@ -5,9 +5,8 @@
 //! refresh on INVALID_SESSION_ID). Does not: build SOAP/REST payloads (see
 //! `mdapi`, `rest`) or print anything.
 
-use std::any::Any;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::api_error::{parse_rest_errors, ApiError, ApiErrorCode};
@@ -15,9 +14,9 @@ use super::error::OrgError;
 use super::http::{check_url, host_of, Request, Response, Transport, TransportError};
 use super::jwt::JwtLogin;
 use super::retry::{classify, Clock, Failure, RetryPolicy, SystemClock, Verdict};
+use super::sfcli;
 use super::soap::{parse_reply, Reply};
 use super::target::{seconds, ApiVersion, ConnectOptions, Target};
-use super::{local, sfcli};
 use crate::secret::Secret;
 
 /// How a fresh token is obtained when the org says the session is invalid.
@@ -71,8 +70,8 @@ pub struct Org {
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
     rng: Mutex<fastrand::Rng>,
-    /// Keeps an in-process emulator alive as long as the `Org`.
-    _keep: Option<Box<dyn Any + Send + Sync>>,
+    /// The API versions the org serves (`GET /services/data`), once read.
+    pub(super) served: OnceLock<Vec<String>>,
 }
 
 impl std::fmt::Debug for Org {
@@ -94,7 +93,6 @@ pub struct Session {
     pub identity: Identity,
     pub token: Secret,
     pub refresh: Refresh,
-    pub keep: Option<Box<dyn Any + Send + Sync>>,
 }
 
 /// Logs in to `target` and settles the API version (the spec's, else the
@@ -111,7 +109,12 @@ pub fn connect_with_clock(
 ) -> Result<Org, OrgError> {
     let transport = Transport::new(opts.request_timeout);
     let session = match target {
-        Target::Local => local::start(opts.project_dir.as_deref())?,
+        // The caller starts (and holds) the emulator: `local::connect_target`.
+        Target::Local => {
+            return Err(OrgError::Local {
+                reason: "the local emulator is started by the caller: use `org::local::connect_target` (or `org::local::start`), which hands it back to hold while the org is used".into(),
+            })
+        }
         Target::SfCli { name } => {
             let (display, token) = sfcli::login(&opts.sf_program, name)?;
             Session {
@@ -128,7 +131,6 @@ pub fn connect_with_clock(
                     program: opts.sf_program.clone(),
                     name: name.clone(),
                 },
-                keep: None,
             }
         }
         Target::AccessToken {
@@ -141,7 +143,6 @@ pub fn connect_with_clock(
             identity: Identity::default(),
             token: token.clone(),
             refresh: Refresh::None,
-            keep: None,
         },
         Target::Jwt(j) => {
             let login = JwtLogin::new(j.clone())?;
@@ -157,10 +158,28 @@ pub fn connect_with_clock(
                 },
                 token: granted.access_token,
                 refresh: Refresh::Jwt(login),
-                keep: None,
             }
         }
     };
+    connect_with_transport(session, opts, clock, transport)
+}
+
+/// Logs in with a session made elsewhere (the local emulator's).
+pub fn connect_session(
+    session: Session,
+    opts: &ConnectOptions,
+    clock: Arc<dyn Clock>,
+) -> Result<Org, OrgError> {
+    let transport = Transport::new(opts.request_timeout);
+    connect_with_transport(session, opts, clock, transport)
+}
+
+fn connect_with_transport(
+    session: Session,
+    opts: &ConnectOptions,
+    clock: Arc<dyn Clock>,
+    transport: Transport,
+) -> Result<Org, OrgError> {
     let mut org = Org {
         label: session.label,
         kind: session.kind,
@@ -174,7 +193,7 @@ pub fn connect_with_clock(
         retry: RetryPolicy::default(),
         clock,
         rng: Mutex::new(fastrand::Rng::new()),
-        _keep: session.keep,
+        served: OnceLock::new(),
     };
     org.api_version = match &opts.api_version {
         Some(v) => ApiVersion::parse(v)?,
@@ -212,43 +231,6 @@ impl Org {
     /// Replaces the retry policy (tests shorten it).
     pub fn set_retry_policy(&mut self, p: RetryPolicy) {
         self.retry = p;
-    }
-
-    /// `GET /services/data`: the last (newest) version the org offers.
-    fn newest_api_version(&self) -> Result<ApiVersion, OrgError> {
-        #[derive(serde::Deserialize)]
-        struct V {
-            version: String,
-        }
-        let url = format!("{}/services/data", self.instance_url);
-        let call = CallInfo {
-            operation: "list API versions",
-            protocol: Protocol::Rest,
-            idempotent: true,
-        };
-        let resp = self.execute(&call, |token| Request {
-            method: "GET",
-            url: url.clone(),
-            headers: vec![
-                ("Authorization", format!("Bearer {}", token.expose())),
-                ("Accept", "application/json".into()),
-            ],
-            body: super::http::Body::Empty,
-        })?;
-        let versions: Vec<V> = serde_json::from_str(&resp.body).map_err(|e| {
-            self.protocol_error(call.operation, format!("not a version list ({e})"))
-        })?;
-        let newest = versions
-            .iter()
-            .filter_map(|v| {
-                let f: f64 = v.version.parse().ok()?;
-                Some((f, v))
-            })
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .ok_or_else(|| {
-                self.protocol_error(call.operation, "the version list is empty".into())
-            })?;
-        ApiVersion::parse(&newest.1.version)
     }
 
     pub(crate) fn protocol_error(&self, operation: &str, reason: String) -> OrgError {

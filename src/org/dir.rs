@@ -2,14 +2,15 @@
 //! `plan --org-dir DIR` (no network at all).
 //! Owns: finding components in either layout (source format as
 //! `sf project retrieve start` writes it, or an unzipped mdapi retrieve with
-//! package.xml), answering a retrieve from those files, and telling which
-//! objects, fields, pages and classes the directory shows to exist.
+//! package.xml), answering a retrieve from those files, telling which
+//! objects, fields, pages and classes the directory shows to exist, and
+//! listing its pages and classes (namespace wildcards resolve against them).
 //! Does not: query records (a directory has no users or assignments), write.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::read::{OrgRead, ReadError, Requests, Retrieval};
+use super::read::{Listed, OrgRead, ReadError, Requests, Retrieval};
 use super::rest::QueryResult;
 use super::ZipEntry;
 use crate::metadata::schema::{self, MetadataType};
@@ -195,6 +196,24 @@ impl OrgRead for DirOrg {
     fn api_version(&self) -> String {
         self.api_version.clone()
     }
+    fn api_versions(&self) -> Result<Option<Vec<String>>, ReadError> {
+        Ok(None)
+    }
+    fn list(&self, type_name: &str) -> Result<Option<Vec<Listed>>, ReadError> {
+        let (known, set) = match type_name {
+            "ApexPage" => (self.has_pages, &self.pages),
+            "ApexClass" => (self.has_classes, &self.classes),
+            _ => return Ok(None),
+        };
+        Ok(known.then(|| {
+            set.iter()
+                .map(|n| Listed {
+                    full_name: n.clone(),
+                    namespace_prefix: None,
+                })
+                .collect()
+        }))
+    }
     fn retrieve(&self, manifest: &Document<'_>) -> Result<Retrieval, ReadError> {
         let mut out = Retrieval::default();
         let mut unknown = BTreeSet::new();
@@ -258,6 +277,28 @@ impl OrgRead for DirOrg {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_pages_only_when_the_directory_has_some() {
+        let tmp = tempfile::tempdir().unwrap();
+        let org = DirOrg::open(tmp.path()).unwrap();
+        assert_eq!(org.list("ApexPage").unwrap(), None);
+        std::fs::create_dir_all(tmp.path().join("pages")).unwrap();
+        for f in [
+            "Zendesk__Ticket.page-meta.xml",
+            "Zendesk__Ticket.page",
+            "Mine.page-meta.xml",
+        ] {
+            std::fs::write(tmp.path().join("pages").join(f), "<x/>").unwrap();
+        }
+        let org = DirOrg::open(tmp.path()).unwrap();
+        let pages = org.list("ApexPage").unwrap().unwrap();
+        let names: Vec<&str> = pages.iter().map(|p| p.full_name.as_str()).collect();
+        assert_eq!(names, ["Mine", "Zendesk__Ticket"]);
+        assert!(pages[1].in_namespace("zendesk"));
+        assert_eq!(org.list("ApexClass").unwrap(), None);
+        assert_eq!(org.api_versions().unwrap(), None);
+    }
 
     #[test]
     fn reads_both_layouts() {

@@ -79,7 +79,8 @@ pub fn org_info(
     connect: &super::ConnectOptions,
 ) -> Result<OrgInfo, OrgError> {
     let target = super::resolve_target(target, env)?;
-    let org = super::connect(&target, connect)?;
+    // `local`: the emulator runs while `_local` lives, i.e. for this call.
+    let (org, _local) = super::local::connect_target(&target, connect)?;
     gather(&org)
 }
 

@@ -3,7 +3,8 @@
 //! an access token or a JWT (`jwt`), the local emulator (`local`); the
 //! connected `Org` with its retry loop (`client`), Metadata SOAP calls
 //! (`mdapi`, `soap`), REST calls (`rest`), polling (`poll`), safe unzipping
-//! (`zipsafe`) and `org info` (`info`).
+//! (`zipsafe`), the API versions an org serves (`versions`) and `org info`
+//! (`info`).
 //! Does not: print, know clap, or decide what to deploy. Only this module
 //! knows which org is real.
 //!
@@ -27,6 +28,7 @@ pub mod retry;
 pub mod sfcli;
 pub mod soap;
 pub mod target;
+pub mod versions;
 pub mod write;
 pub mod zipsafe;
 

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use sha2::{Digest, Sha256};
 
 use super::{
-    checks, manifest, manual, user, ComponentPlan, DesiredDocument, Finding, OrgRef, Plan,
+    apps, checks, manifest, user, wildcards, ComponentPlan, DesiredDocument, Finding, OrgRef, Plan,
     PlannedChange, Severity, View, FORMAT_VERSION,
 };
 use crate::diff::{self, Mode};
@@ -60,6 +60,11 @@ fn index(files: &[crate::org::ZipEntry]) -> Current {
 
 /// Makes the plan.
 pub fn build(desired: &Desired, org: &dyn OrgRead, opts: &Options) -> Result<Plan, ReadError> {
+    let mut findings = checks::api_version(org, &desired.api_version)?;
+    // Wildcards first: the pages they resolve to are retrieved with the rest.
+    let resolved = wildcards::resolve(desired, org)?;
+    findings.extend(resolved.findings);
+    let desired: &Desired = &resolved.desired;
     let mut comps = generate::documents(desired);
     let members = manifest::members(desired, &comps);
     // One retrieve; more only past Salesforce's 10,000 members per retrieve.
@@ -78,10 +83,14 @@ pub fn build(desired: &Desired, org: &dyn OrgRead, opts: &Options) -> Result<Pla
     for ((ty, member), bytes) in &current {
         fingerprints.insert(format!("{ty}/{member}"), sha256_hex(bytes));
     }
+    for (key, list) in &resolved.listings {
+        fingerprints.insert(key.clone(), sha256_hex(list.as_bytes()));
+    }
 
     // A policy on an app that exists and is retrievable is merged into the
-    // retrieved definition; one that is not becomes a manual step.
-    let mut manual_steps = Vec::new();
+    // retrieved definition; one that is not becomes a manual step, and the
+    // access it grants is planned as SetupEntityAccess rows.
+    let mut unretrieved = Vec::new();
     for (name, policy) in &desired.app_policies {
         match current.get(&("ConnectedApp".to_string(), name.clone())) {
             Some(bytes) => {
@@ -95,7 +104,7 @@ pub fn build(desired: &Desired, org: &dyn OrgRead, opts: &Options) -> Result<Pla
                     });
                 }
             }
-            None => manual_steps.push(manual::app_policy(org, name, policy)?),
+            None => unretrieved.push((name, policy)),
         }
     }
 
@@ -113,7 +122,12 @@ pub fn build(desired: &Desired, org: &dyn OrgRead, opts: &Options) -> Result<Pla
         });
     }
 
-    let mut findings = checks::missing_components(&retrieval);
+    findings.extend(checks::missing_components(&retrieval));
+    let apps = apps::plan(org, &unretrieved)?;
+    findings.extend(apps.findings);
+    for (k, row) in &apps.rows {
+        fingerprints.insert(k.clone(), sha256_hex(row.as_bytes()));
+    }
     let mut user_plan = None;
     let mut user_note = None;
     let mut org_id = org.org_id();
@@ -171,7 +185,8 @@ pub fn build(desired: &Desired, org: &dyn OrgRead, opts: &Options) -> Result<Pla
         },
         view: opts.view,
         components,
-        manual_steps,
+        manual_steps: apps.steps,
+        app_access: apps.access,
         user: user_plan,
         user_note,
         findings,

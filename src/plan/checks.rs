@@ -1,12 +1,52 @@
 //! Preflight findings a plan carries as errors: what would make apply fail.
-//! Owns: one function per rule: components the spec names that the org
-//! lacks, PushTopic headroom, license and permission set license seats.
+//! Owns: one function per rule: an API version the org does not serve,
+//! components the spec names that the org lacks, PushTopic headroom,
+//! license and permission set license seats.
 //! Does not: print, or decide anything about metadata differences.
 
 use super::user::{UserAction, UserPlan};
 use super::{Action, Finding, Severity};
 use crate::org::read::{OrgRead, ReadError, Retrieval};
 use crate::org::rest::soql_quote;
+
+/// The spec's API version against the versions the org serves
+/// (`GET /services/data`); nothing for a directory.
+pub fn api_version(org: &dyn OrgRead, wanted: &str) -> Result<Vec<Finding>, ReadError> {
+    let Some(served) = org.api_versions()? else {
+        return Ok(Vec::new());
+    };
+    Ok(version_finding(&served, wanted, &org.label())
+        .into_iter()
+        .collect())
+}
+
+fn version_finding(served: &[String], wanted: &str, org: &str) -> Option<Finding> {
+    let num = |v: &str| v.trim().parse::<f64>().ok();
+    let want = num(wanted)?;
+    let mut nums: Vec<(f64, &str)> = served
+        .iter()
+        .filter_map(|v| Some((num(v)?, v.as_str())))
+        .collect();
+    if nums.is_empty() || nums.iter().any(|(n, _)| (*n - want).abs() < 1e-9) {
+        return None;
+    }
+    nums.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (oldest, newest) = (nums[0].1, nums[nums.len() - 1].1);
+    let why = if want > nums[nums.len() - 1].0 {
+        format!("{wanted} is newer than the org's release")
+    } else {
+        format!("{wanted} is retired or was never released")
+    };
+    Some(Finding {
+        severity: Severity::Error,
+        message: format!(
+            "the spec asks for API version {wanted}, which org `{org}` does not serve: it serves {oldest} to {newest} ({why})"
+        ),
+        hint: Some(format!(
+            "set `api_version = \"{newest}\"` in the spec (the org's newest), or plan against an org on a release that serves {wanted}"
+        )),
+    })
+}
 
 /// Objects, fields, pages and classes the spec names that the retrieve did
 /// not return; types a directory cannot tell about are a note.
@@ -141,4 +181,30 @@ pub fn seats(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn served(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn an_api_version_the_org_does_not_serve_names_both_and_the_fix() {
+        let s = served(&["59.0", "60.0", "61.0", "62.0", "63.0"]);
+        assert!(version_finding(&s, "63.0", "prod").is_none());
+        assert!(version_finding(&s, "63", "prod").is_none());
+        let f = version_finding(&s, "64.0", "prod").unwrap();
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(
+            f.message,
+            "the spec asks for API version 64.0, which org `prod` does not serve: it serves 59.0 to 63.0 (64.0 is newer than the org's release)"
+        );
+        assert!(f.hint.unwrap().contains("`api_version = \"63.0\"`"));
+        let f = version_finding(&s, "45.0", "prod").unwrap();
+        assert!(f.message.contains("retired"), "{}", f.message);
+        assert!(version_finding(&[], "64.0", "prod").is_none());
+    }
 }

@@ -1,14 +1,12 @@
 //! Manual steps: what no API can do, as values in the plan.
 //! Owns: the OAuth policy of a connected app the retrieve does not return
 //! (installed by a managed package, like Zendesk's) as a step in Setup, and
-//! the part of it a query can check (`ConnectedApplication` option fields).
-//! Does not: print (see `render::plan`).
+//! the part of it the app's `ConnectedApplication` row shows (its option
+//! fields), read by `apps`. Does not: query or print (see `render::plan`).
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::ManualStep;
-use crate::org::read::{OrgRead, ReadError};
-use crate::org::rest::soql_quote;
 use crate::spec::desired::{AppPolicy, IpRelaxation, RefreshPolicy};
 
 /// The Setup path of a connected app's policies.
@@ -16,8 +14,9 @@ pub fn setup_path(app: &str) -> String {
     format!("Setup > Apps > Connected Apps > Manage Connected Apps > {app} > Edit Policies")
 }
 
-/// What to set, in Setup's words.
-fn settings(p: &AppPolicy) -> Vec<String> {
+/// What to set, in Setup's words; who may use the app only when the plan
+/// does not carry it as access rows (`with_access`).
+fn settings(p: &AppPolicy, with_access: bool) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(a) = p.admin_approved {
         out.push(format!(
@@ -56,6 +55,9 @@ fn settings(p: &AppPolicy) -> Vec<String> {
             if pkce { "on" } else { "off" }
         ));
     }
+    if with_access {
+        return out;
+    }
     if !p.allowed_profiles.is_empty() {
         out.push(format!(
             "Profiles (Manage Profiles on the app's page): add {}",
@@ -71,48 +73,52 @@ fn settings(p: &AppPolicy) -> Vec<String> {
     out
 }
 
-/// The step for a policy on `app`, checked by one query where the org can
-/// answer (`OptionsAllowAdminApprovedUsersOnly`).
-pub fn app_policy(org: &dyn OrgRead, app: &str, p: &AppPolicy) -> Result<ManualStep, ReadError> {
+/// The step for a policy on `app`. `row` is the app's `ConnectedApplication`
+/// row when the org could be asked (`Some(None)`: it has no such app);
+/// `access_planned` says the plan carries who may use the app as access
+/// lines, so the step leaves it out.
+pub fn app_policy(
+    app: &str,
+    p: &AppPolicy,
+    row: Option<Option<&Map<String, Value>>>,
+    access_planned: bool,
+) -> ManualStep {
     let mut checks = Vec::new();
-    if org.can_query() {
-        let r = org.query(&format!(
-            "SELECT Id, Name, OptionsAllowAdminApprovedUsersOnly FROM ConnectedApplication WHERE Name = {}",
-            soql_quote(app)
-        ))?;
-        match r.records.first() {
-            None => checks.push((
-                format!("the org has a connected app named `{app}` (install the vendor's package first)"),
-                false,
-            )),
-            Some(row) => {
-                checks.push((format!("the org has a connected app named `{app}`"), true));
-                if let Some(want) = p.admin_approved {
-                    let have = row
-                        .get("OptionsAllowAdminApprovedUsersOnly")
-                        .and_then(Value::as_bool);
-                    if let Some(have) = have {
-                        checks.push((
-                            format!(
-                                "Permitted Users is {}",
-                                if want {
-                                    "admin approved"
-                                } else {
-                                    "self-authorized"
-                                }
-                            ),
-                            have == want,
-                        ));
-                    }
+    match row {
+        None => {}
+        Some(None) => checks.push((
+            format!(
+                "the org has a connected app named `{app}` (install the vendor's package first)"
+            ),
+            false,
+        )),
+        Some(Some(row)) => {
+            checks.push((format!("the org has a connected app named `{app}`"), true));
+            if let Some(want) = p.admin_approved {
+                let have = row
+                    .get("OptionsAllowAdminApprovedUsersOnly")
+                    .and_then(Value::as_bool);
+                if let Some(have) = have {
+                    checks.push((
+                        format!(
+                            "Permitted Users is {}",
+                            if want {
+                                "admin approved"
+                            } else {
+                                "self-authorized"
+                            }
+                        ),
+                        have == want,
+                    ));
                 }
             }
         }
     }
-    Ok(ManualStep {
+    ManualStep {
         title: format!("Set the OAuth policy of connected app `{app}` (installed by a package; the Metadata API does not return it)"),
-        what: settings(p),
+        what: settings(p, access_planned),
         where_in_setup: setup_path(app),
         why: p.why.clone(),
         checks,
-    })
+    }
 }

@@ -1,17 +1,21 @@
 //! `sfprov plan`: what an org would get from a spec, and why, as a value.
 //! Owns: the `Plan` value (serializable: it is also the plan file), building
 //! it from a `Desired` and an `OrgRead` (`build`), the retrieve manifest
-//! (`manifest`), the user and its assignments (`user`), manual steps
-//! (`manual`), preflight findings (`checks`) and the plan file (`file`).
-//! Reasons come with the components (`generate::documents`).
+//! (`manifest`), spec wildcards resolved against the org (`wildcards`), the
+//! user and its assignments (`user`), connected apps sfprov does not create
+//! and the access to them (`apps`), manual steps (`manual`), preflight
+//! findings (`checks`) and the plan file (`file`). Reasons come with the
+//! components (`generate::documents`).
 //! Does not: print (see `render::plan`), know clap, or deploy anything.
 
+pub mod apps;
 pub mod build;
 pub mod checks;
 pub mod file;
 pub mod manifest;
 pub mod manual;
 pub mod user;
+pub mod wildcards;
 
 use std::collections::BTreeMap;
 
@@ -39,14 +43,20 @@ pub struct Plan {
     /// Components in deploy step order.
     pub components: Vec<ComponentPlan>,
     pub manual_steps: Vec<ManualStep>,
+    /// Access to connected apps sfprov does not create (SetupEntityAccess).
+    #[serde(default)]
+    pub app_access: Vec<apps::AppAccessChange>,
     /// The user and its assignments; `None` when they could not be checked
     /// (`user_note` says why).
     pub user: Option<user::UserPlan>,
     pub user_note: Option<String>,
     pub findings: Vec<Finding>,
     /// sha256 (hex) of each retrieved component's canonical bytes
-    /// (`Profile/Zendesk Integration`) and each user/assignment row
-    /// (`User/<username>`, `PermissionSetAssignment/<name>`).
+    /// (`Profile/Zendesk Integration`), each user/assignment row
+    /// (`User/<username>`, `PermissionSetAssignment/<name>`), each connected
+    /// app and access row (`ConnectedApplication/<app>`,
+    /// `SetupEntityAccess/<app>/profile:<name>`) and each resolved wildcard
+    /// (`ApexPage/namespace:<ns>`: the page names).
     pub fingerprints: BTreeMap<String, String>,
     /// What a deploy would send: canonical XML per component.
     pub desired: Vec<DesiredDocument>,
@@ -173,6 +183,13 @@ impl Plan {
                 if ch.destructive {
                     s.destructive += 1;
                 }
+            }
+        }
+        for a in &self.app_access {
+            match a.action {
+                Action::Add => s.add += 1,
+                Action::Change => s.change += 1,
+                Action::Remove => s.remove += 1,
             }
         }
         if let Some(u) = &self.user {

@@ -2,8 +2,11 @@
 //! Username), its permission set license assignments and permission set
 //! assignments. For a dedicated integration user the spec is the whole
 //! truth: an assignment the spec lacks is removed, except the rows a profile
-//! owns (`PermissionSet.IsOwnedByProfile`).
-//! Owns: the queries (three at most) and their comparison with the spec.
+//! owns (`PermissionSet.IsOwnedByProfile`). A username the org gives a user
+//! of another profile is a finding; one taken in another org shows only on
+//! insert (DUPLICATE_USERNAME), so a new user carries a note.
+//! Owns: the query (one: the user with its assignments as child
+//! subqueries) and its comparison with the spec.
 //! Does not: create or assign anything (apply does), or print.
 
 use serde::{Deserialize, Serialize};
@@ -84,7 +87,7 @@ fn text<'r>(r: &'r Map<String, Value>, path: &str) -> Option<&'r str> {
 }
 
 /// The row without `attributes` (which carries a URL with the id only).
-fn row_json(r: &Map<String, Value>) -> String {
+pub(crate) fn row_json(r: &Map<String, Value>) -> String {
     fn strip(v: &Value) -> Value {
         match v {
             Value::Object(m) => Value::Object(
@@ -114,14 +117,41 @@ fn desired_fields(u: &User) -> Vec<(&'static str, Option<String>)> {
     ]
 }
 
+/// The child rows of subquery `rel` on `row`; `None` when the answer was cut
+/// short (more rows than one answer holds) and must be read on its own.
+fn children<'r>(row: &'r Map<String, Value>, rel: &str) -> Option<Vec<&'r Map<String, Value>>> {
+    match row.get(rel) {
+        None | Some(Value::Null) => Some(Vec::new()),
+        Some(v) => {
+            if v.get("done").and_then(Value::as_bool) == Some(false) {
+                return None;
+            }
+            Some(
+                v.get("records")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_object).collect())
+                    .unwrap_or_default(),
+            )
+        }
+    }
+}
+
+/// The user query: the row and both kinds of assignment in one request.
+fn user_soql(username: &str) -> String {
+    format!(
+        "SELECT Id, Username, Name, IsActive, Email, FirstName, LastName, Alias, TimeZoneSidKey, LocaleSidKey, LanguageLocaleKey, EmailEncodingKey, Profile.Name, \
+         (SELECT Id, PermissionSet.Name, PermissionSet.IsOwnedByProfile FROM PermissionSetAssignments), \
+         (SELECT Id, PermissionSetLicense.DeveloperName FROM PermissionSetLicenseAssignments) \
+         FROM User WHERE Username = {}",
+        soql_quote(username)
+    )
+}
+
 /// Reads the user and its assignments and compares them with the spec.
 pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadError> {
     let mut rows = Vec::new();
     let mut findings = Vec::new();
-    let users = org.query(&format!(
-        "SELECT Id, Username, IsActive, Email, FirstName, LastName, Alias, TimeZoneSidKey, LocaleSidKey, LanguageLocaleKey, EmailEncodingKey, Profile.Name FROM User WHERE Username = {}",
-        soql_quote(username)
-    ))?;
+    let users = org.query(&user_soql(username))?;
     let spec_ps = |name: &str| AssignmentChange {
         name: name.to_string(),
         action: Action::Add,
@@ -144,6 +174,13 @@ pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadEr
                 })
             })
             .collect();
+        findings.push(Finding {
+            severity: Severity::Note,
+            message: format!(
+                "usernames are unique across every Salesforce org: if `{username}` is taken in another org (a sandbox copy or another company's org), creating the user fails with DUPLICATE_USERNAME, which no query here can see"
+            ),
+            hint: Some("use a username under a domain you own, with a suffix per org (e.g. `zendesk.integration@acme.com.prod`)".into()),
+        });
         return Ok(Found {
             plan: UserPlan {
                 username: username.to_string(),
@@ -160,7 +197,10 @@ pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadEr
             findings,
         });
     };
-    rows.push((format!("User/{username}"), row_json(row)));
+    let mut fingerprint_row = row.clone();
+    fingerprint_row.remove("PermissionSetAssignments");
+    fingerprint_row.remove("PermissionSetLicenseAssignments");
+    rows.push((format!("User/{username}"), row_json(&fingerprint_row)));
     let id = text(row, "Id").unwrap_or_default().to_string();
     let active = row.get("IsActive").and_then(Value::as_bool).unwrap_or(true);
     let fields: Vec<FieldChange> = desired_fields(u)
@@ -175,6 +215,20 @@ pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadEr
             })
         })
         .collect();
+    if let (Some(want), Some(have)) = (u.profile.as_deref(), text(row, "Profile.Name")) {
+        if !want.eq_ignore_ascii_case(have) {
+            let who = text(row, "Name").unwrap_or(username);
+            findings.push(Finding {
+                severity: Severity::Error,
+                message: format!(
+                    "username `{username}` is taken in the org by {who} ({id}), a user of profile `{have}`; the spec's user has profile `{want}`"
+                ),
+                hint: Some(format!(
+                    "if that is someone else's user, pick another [user] username; if it is the integration user, set [user] profile = \"{have}\" in the spec (or move the user to `{want}` in Setup > Users first)"
+                )),
+            });
+        }
+    }
     let action = if !active {
         findings.push(Finding {
             severity: Severity::Error,
@@ -188,12 +242,18 @@ pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadEr
         UserAction::Update
     };
 
-    let psa = org.query(&format!(
-        "SELECT Id, PermissionSet.Name, PermissionSet.IsOwnedByProfile FROM PermissionSetAssignment WHERE AssigneeId = {}",
-        soql_quote(&id)
-    ))?;
+    let psa_rows = match children(row, "PermissionSetAssignments") {
+        Some(c) => c.into_iter().cloned().collect(),
+        None => {
+            org.query(&format!(
+                "SELECT Id, PermissionSet.Name, PermissionSet.IsOwnedByProfile FROM PermissionSetAssignment WHERE AssigneeId = {}",
+                soql_quote(&id)
+            ))?
+            .records
+        }
+    };
     let mut have_ps = Vec::new();
-    for r in &psa.records {
+    for r in &psa_rows {
         let owned = r
             .get("PermissionSet")
             .and_then(|p| p.get("IsOwnedByProfile"))
@@ -207,12 +267,18 @@ pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadEr
             have_ps.push(n.to_string());
         }
     }
-    let psla = org.query(&format!(
-        "SELECT Id, PermissionSetLicense.DeveloperName FROM PermissionSetLicenseAssign WHERE AssigneeId = {}",
-        soql_quote(&id)
-    ))?;
+    let psla_rows = match children(row, "PermissionSetLicenseAssignments") {
+        Some(c) => c.into_iter().cloned().collect(),
+        None => {
+            org.query(&format!(
+                "SELECT Id, PermissionSetLicense.DeveloperName FROM PermissionSetLicenseAssign WHERE AssigneeId = {}",
+                soql_quote(&id)
+            ))?
+            .records
+        }
+    };
     let mut have_psl = Vec::new();
-    for r in &psla.records {
+    for r in &psla_rows {
         if let Some(n) = text(r, "PermissionSetLicense.DeveloperName") {
             rows.push((format!("PermissionSetLicenseAssign/{n}"), row_json(r)));
             have_psl.push(n.to_string());
@@ -246,4 +312,29 @@ pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadEr
         rows,
         findings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn child_rows_come_from_the_subquery_unless_cut_short() {
+        let row: Map<String, Value> = serde_json::from_str(
+            r#"{"A": null, "B": {"totalSize": 1, "done": true, "records": [{"Id": "x"}]}, "C": {"totalSize": 300, "done": false, "nextRecordsUrl": "/services/data/v63.0/query/01g-200", "records": []}}"#,
+        )
+        .unwrap();
+        assert_eq!(children(&row, "A").unwrap().len(), 0);
+        assert_eq!(children(&row, "Missing").unwrap().len(), 0);
+        assert_eq!(children(&row, "B").unwrap()[0]["Id"], "x");
+        assert!(children(&row, "C").is_none());
+    }
+
+    #[test]
+    fn the_user_query_reads_assignments_as_subqueries() {
+        let q = user_soql("a'b@acme.test");
+        assert!(q.contains("FROM PermissionSetAssignments)"), "{q}");
+        assert!(q.contains("FROM PermissionSetLicenseAssignments)"), "{q}");
+        assert!(q.ends_with("WHERE Username = 'a\\'b@acme.test'"), "{q}");
+    }
 }

@@ -2,21 +2,20 @@
 //! Owns: the legend, component headers (`# PermissionSet.X will be created`),
 //! change lines with their reasons (`# why`), grouping the many field lines
 //! of one object, the manual-steps and findings blocks, the summary line,
-//! and the JSON wire form (private structs, so renaming a field of `Plan`
-//! cannot silently change the JSON).
+//! and the JSON wire form (`wire`: private structs, so renaming a field of
+//! `Plan` cannot silently change the JSON).
 //! Does not: decide anything; `show FILE` draws a saved plan with the same code.
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
-
 use super::diff::change_detail;
-use crate::diff::{Action, Change, ComponentAction, FieldChange};
+use crate::diff::{Action, Change, ComponentAction};
+use crate::plan::apps::AppAccessChange;
 use crate::plan::user::{UserAction, UserPlan};
 use crate::plan::{ComponentPlan, Plan, PlannedChange, Severity};
 
-/// The JSON format of `plan --json` and `show --json`.
-pub const FORMAT_VERSION: &str = "1";
+mod wire;
+pub use wire::{json, json_error, FORMAT_VERSION};
 
 /// The diff renderer's view of one planned change (for `change_detail`).
 fn as_change(c: &PlannedChange) -> Change {
@@ -53,38 +52,64 @@ fn symbol(c: &PlannedChange) -> char {
     }
 }
 
-fn object_of(key: &str) -> Option<&str> {
-    key.split_once('.').map(|(o, _)| o)
+/// What lines of one section group under: a field's object (`Case` of
+/// `Case.Subject`), a page's or class's namespace (`Zendesk` of
+/// `Zendesk__Settings`), with the separator.
+fn group_of<'k>(section: &str, key: &'k str) -> Option<(&'k str, &'static str)> {
+    match section {
+        "fieldPermissions" => key.split_once('.').map(|(o, _)| (o, ".")),
+        "pageAccesses" | "classAccesses" => key
+            .split_once("__")
+            .filter(|(_, rest)| !rest.is_empty())
+            .map(|(ns, _)| (ns, "__")),
+        _ => None,
+    }
 }
 
-/// Change lines, one per entry; field lines of one object that say the same
-/// thing for the same reason are grouped: `+ fieldPermissions Case.{A, B}: read`.
+/// `Case.{A, B}`, `Zendesk__{Home, Settings}`, or the one key.
+fn grouped(keys: &[&str], sep: &str) -> String {
+    match keys {
+        [one] => (*one).to_string(),
+        _ => {
+            let (head, _) = keys[0].split_once(sep).unwrap_or(("", keys[0]));
+            let tails: Vec<&str> = keys
+                .iter()
+                .map(|k| k.split_once(sep).map_or(*k, |(_, t)| t))
+                .collect();
+            format!("{head}{sep}{{{}}}", tails.join(", "))
+        }
+    }
+}
+
+/// Change lines, one per entry; field lines of one object (and page or
+/// class lines of one namespace) that say the same thing for the same
+/// reason are grouped: `+ fieldPermissions Case.{A, B}: read`.
 fn change_lines(changes: &[&PlannedChange], out: &mut String) {
     let details: Vec<String> = changes.iter().map(|c| detail(c)).collect();
     let mut i = 0;
     while i < changes.len() {
         let c = changes[i];
         let mut j = i + 1;
-        if c.section == "fieldPermissions" {
-            if let Some(object) = object_of(&c.key) {
-                while j < changes.len() {
-                    let d = changes[j];
-                    if d.section == c.section
-                        && d.action == c.action
-                        && d.destructive == c.destructive
-                        && d.unmanaged == c.unmanaged
-                        && object_of(&d.key) == Some(object)
-                        && details[j] == details[i]
-                        && d.reason == c.reason
-                    {
-                        j += 1;
-                    } else {
-                        break;
-                    }
+        let group = group_of(&c.section, &c.key);
+        if let Some((g, _)) = group {
+            while j < changes.len() {
+                let d = changes[j];
+                if d.section == c.section
+                    && d.action == c.action
+                    && d.destructive == c.destructive
+                    && d.unmanaged == c.unmanaged
+                    && group_of(&d.section, &d.key).map(|(h, _)| h) == Some(g)
+                    && details[j] == details[i]
+                    && d.reason == c.reason
+                {
+                    j += 1;
+                } else {
+                    break;
                 }
             }
         }
-        let key = super::diff::grouped_key(changes[i..j].iter().map(|d| d.key.as_str()));
+        let keys: Vec<&str> = changes[i..j].iter().map(|d| d.key.as_str()).collect();
+        let key = grouped(&keys, group.map_or(".", |(_, sep)| sep));
         let _ = write!(out, "      {} {}", symbol(c), c.section);
         if !key.is_empty() {
             let _ = write!(out, " {key}");
@@ -164,6 +189,30 @@ fn user_lines(u: &UserPlan, out: &mut String) -> Vec<char> {
     used
 }
 
+/// `+ access to connected app Zendesk for profile Zendesk Integration  # why`
+fn app_access_lines(access: &[AppAccessChange], out: &mut String) -> Vec<char> {
+    if access.is_empty() {
+        return Vec::new();
+    }
+    out.push_str("  # Connected app access (SetupEntityAccess) will be granted\n");
+    for a in access {
+        let _ = write!(
+            out,
+            "  {} access to connected app {} for {} {}",
+            a.action.symbol(),
+            a.app,
+            a.holder_kind.noun(),
+            a.holder
+        );
+        if let Some(r) = a.reason.as_deref().filter(|r| !r.is_empty()) {
+            let _ = write!(out, "  # {r}");
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    access.iter().map(|a| a.action.symbol()).collect()
+}
+
 /// The plan as text, the same for `plan` and `show`.
 pub fn human(p: &Plan) -> String {
     let mut body = String::new();
@@ -215,6 +264,7 @@ pub fn human(p: &Plan) -> String {
     if let Some(u) = &p.user {
         used.extend(user_lines(u, &mut body));
     }
+    used.extend(app_access_lines(&p.app_access, &mut body));
 
     let mut out = String::new();
     let _ = writeln!(
@@ -343,228 +393,6 @@ pub fn human(p: &Plan) -> String {
     out
 }
 
-#[derive(Serialize)]
-struct JsonPlan<'p> {
-    format_version: &'static str,
-    sfprov_version: &'p str,
-    spec: &'p str,
-    spec_digest: &'p str,
-    org: JsonOrg<'p>,
-    has_changes: bool,
-    has_errors: bool,
-    summary: JsonSummary,
-    components: Vec<JsonComponent<'p>>,
-    manual_steps: Vec<JsonManual<'p>>,
-    user: Option<JsonUser<'p>>,
-    user_note: Option<&'p str>,
-    findings: Vec<JsonFinding<'p>>,
-    fingerprints: &'p std::collections::BTreeMap<String, String>,
-    requests: JsonRequests,
-}
-
-#[derive(Serialize)]
-struct JsonOrg<'p> {
-    label: &'p str,
-    kind: &'p str,
-    org_id: Option<&'p str>,
-    api_version: &'p str,
-}
-
-#[derive(Serialize)]
-struct JsonSummary {
-    add: usize,
-    change: usize,
-    remove: usize,
-    destructive: usize,
-}
-
-#[derive(Serialize)]
-struct JsonRequests {
-    retrieves: u32,
-    queries: u32,
-}
-
-#[derive(Serialize)]
-struct JsonComponent<'p> {
-    #[serde(rename = "type")]
-    type_name: &'p str,
-    member: &'p str,
-    action: ComponentAction,
-    changes: Vec<JsonChange<'p>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    unified_diff: Option<&'p str>,
-}
-
-#[derive(Serialize)]
-struct JsonChange<'p> {
-    section: &'p str,
-    key: &'p str,
-    action: Action,
-    fields: Vec<JsonField<'p>>,
-    destructive: bool,
-    unmanaged: bool,
-    reason: Option<&'p str>,
-    implied: bool,
-}
-
-#[derive(Serialize)]
-struct JsonField<'p> {
-    name: &'p str,
-    before: Option<&'p str>,
-    after: Option<&'p str>,
-}
-
-#[derive(Serialize)]
-struct JsonManual<'p> {
-    title: &'p str,
-    what: &'p [String],
-    where_in_setup: &'p str,
-    why: Option<&'p str>,
-    checks: Vec<JsonCheck<'p>>,
-}
-
-#[derive(Serialize)]
-struct JsonCheck<'p> {
-    check: &'p str,
-    satisfied: bool,
-}
-
-#[derive(Serialize)]
-struct JsonUser<'p> {
-    username: &'p str,
-    action: UserAction,
-    fields: Vec<JsonField<'p>>,
-    permission_set_licenses: Vec<JsonAssignment<'p>>,
-    permission_sets: Vec<JsonAssignment<'p>>,
-}
-
-#[derive(Serialize)]
-struct JsonAssignment<'p> {
-    name: &'p str,
-    action: Action,
-    reason: &'p str,
-}
-
-#[derive(Serialize)]
-struct JsonFinding<'p> {
-    severity: Severity,
-    message: &'p str,
-    hint: Option<&'p str>,
-}
-
-fn assignments(a: &[crate::plan::user::AssignmentChange]) -> Vec<JsonAssignment<'_>> {
-    a.iter()
-        .map(|a| JsonAssignment {
-            name: &a.name,
-            action: a.action,
-            reason: &a.reason,
-        })
-        .collect()
-}
-
-fn fields(f: &[FieldChange]) -> Vec<JsonField<'_>> {
-    f.iter()
-        .map(|f| JsonField {
-            name: &f.name,
-            before: f.before.as_deref(),
-            after: f.after.as_deref(),
-        })
-        .collect()
-}
-
-/// The plan as one JSON document with `format_version`.
-pub fn json(p: &Plan) -> String {
-    let s = p.summary();
-    let doc = JsonPlan {
-        format_version: FORMAT_VERSION,
-        sfprov_version: &p.sfprov_version,
-        spec: &p.spec,
-        spec_digest: &p.spec_digest,
-        org: JsonOrg {
-            label: &p.org.label,
-            kind: &p.org.kind,
-            org_id: p.org.org_id.as_deref(),
-            api_version: &p.org.api_version,
-        },
-        has_changes: p.has_changes(),
-        has_errors: p.has_errors(),
-        summary: JsonSummary {
-            add: s.add,
-            change: s.change,
-            remove: s.remove,
-            destructive: s.destructive,
-        },
-        components: p
-            .components
-            .iter()
-            .map(|c| JsonComponent {
-                type_name: &c.type_name,
-                member: &c.member,
-                action: c.action,
-                changes: c
-                    .changes
-                    .iter()
-                    .filter(|ch| !ch.unmanaged || p.view.show_unmanaged)
-                    .map(|ch| JsonChange {
-                        section: &ch.section,
-                        key: &ch.key,
-                        action: ch.action,
-                        fields: fields(&ch.fields),
-                        destructive: ch.destructive,
-                        unmanaged: ch.unmanaged,
-                        reason: ch.reason.as_deref(),
-                        implied: ch.implied,
-                    })
-                    .collect(),
-                unified_diff: c.unified_diff.as_deref(),
-            })
-            .collect(),
-        manual_steps: p
-            .manual_steps
-            .iter()
-            .map(|m| JsonManual {
-                title: &m.title,
-                what: &m.what,
-                where_in_setup: &m.where_in_setup,
-                why: m.why.as_deref(),
-                checks: m
-                    .checks
-                    .iter()
-                    .map(|(c, ok)| JsonCheck {
-                        check: c,
-                        satisfied: *ok,
-                    })
-                    .collect(),
-            })
-            .collect(),
-        user: p.user.as_ref().map(|u| JsonUser {
-            username: &u.username,
-            action: u.action,
-            fields: fields(&u.fields),
-            permission_set_licenses: assignments(&u.permission_set_licenses),
-            permission_sets: assignments(&u.permission_sets),
-        }),
-        user_note: p.user_note.as_deref(),
-        findings: p
-            .findings
-            .iter()
-            .map(|f| JsonFinding {
-                severity: f.severity,
-                message: &f.message,
-                hint: f.hint.as_deref(),
-            })
-            .collect(),
-        fingerprints: &p.fingerprints,
-        requests: JsonRequests {
-            retrieves: p.requests.retrieves,
-            queries: p.requests.queries,
-        },
-    };
-    let mut s = serde_json::to_string_pretty(&doc).expect("plain data serializes");
-    s.push('\n');
-    s
-}
-
 /// The human view with ANSI colours: `+` green, `~` yellow, `-` red, headers
 /// bold. The caller decides (a terminal, and no NO_COLOR).
 pub fn colorize(text: &str) -> String {
@@ -594,18 +422,10 @@ pub fn colorize(text: &str) -> String {
     out
 }
 
-/// An error as one JSON document (`plan --json` when there is no plan).
-pub fn json_error(message: &str, hint: Option<&str>) -> String {
-    let doc = serde_json::json!({
-        "format_version": FORMAT_VERSION,
-        "error": { "message": message, "hint": hint },
-    });
-    format!("{doc:#}\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diff::FieldChange;
     use crate::plan::{OrgRef, Requests, View, FORMAT_VERSION as PLAN_FORMAT};
 
     fn change(key: &str, action: Action, reason: &str) -> PlannedChange {
@@ -640,6 +460,7 @@ mod tests {
             view: View::default(),
             components,
             manual_steps: Vec::new(),
+            app_access: Vec::new(),
             user: None,
             user_note: None,
             findings: Vec::new(),
@@ -669,6 +490,24 @@ mod tests {
         );
         assert!(
             text.contains("      + fieldPermissions Case.C: read  # other\n"),
+            "{text}"
+        );
+        let page = |key: &str| PlannedChange {
+            section: "pageAccesses".into(),
+            key: key.into(),
+            fields: Vec::new(),
+            ..change(key, Action::Add, "the package")
+        };
+        let p = plan(vec![ComponentPlan {
+            type_name: "PermissionSet".into(),
+            member: "X".into(),
+            action: ComponentAction::Update,
+            changes: vec![page("Mine"), page("Zendesk__A"), page("Zendesk__B")],
+            unified_diff: None,
+        }]);
+        let text = human(&p);
+        assert!(
+            text.contains("      + pageAccesses Mine  # the package\n      + pageAccesses Zendesk__{A, B}  # the package\n"),
             "{text}"
         );
         assert!(

@@ -12,9 +12,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 use sfprov::apply::{self, lock, observer, stale, ApplyError, Event, Recorder};
+use sfprov::org::local::LocalOrg;
 use sfprov::org::read::{OrgRead, RemoteOrg};
 use sfprov::org::write::OrgWrite;
-use sfprov::org::{self, Environment, Target, Wait};
+use sfprov::org::{self, Environment, Wait};
 use sfprov::plan::{self, file, manifest, Plan, View};
 use sfprov::{generate, render, spec, templates};
 
@@ -165,12 +166,13 @@ fn next_steps(sp: &Spec, p: &Plan) -> Vec<String> {
     out
 }
 
-fn connect(a: &ApplyArgs) -> Result<(RemoteOrg, bool), Error> {
+/// The org to apply to; for `--target-org local`, also the emulator, which
+/// the caller holds until apply is done.
+fn connect(a: &ApplyArgs) -> Result<(RemoteOrg, Option<LocalOrg>), Error> {
     let env = Environment::from_process();
     let (target_opts, connect) = super::org::target_options(&a.target, &env)?;
     let target = org::resolve_target(&target_opts, &env)?;
-    let local = matches!(target, Target::Local);
-    let connected = org::connect(&target, &connect)?;
+    let (connected, local) = org::local::connect_target(&target, &connect)?;
     Ok((
         RemoteOrg::new(connected, Wait::cancel_on_ctrl_c(None)),
         local,
@@ -221,8 +223,9 @@ pub fn run(s: &Streams, a: ApplyArgs) -> Result<Outcome, Error> {
         .hint("review the plan (`sfprov plan`), then run `sfprov apply --auto-approve`; or save it with `sfprov plan --out FILE` and apply exactly that with `sfprov apply FILE`")
         .into());
     }
-    let (org, local) = connect(&a)?;
-    let sp = load_spec(&a, saved.as_ref(), local)?;
+    // `emulator` (the local org's, if any) outlives `org`.
+    let (org, emulator) = connect(&a)?;
+    let sp = load_spec(&a, saved.as_ref(), emulator.is_some())?;
     s.err(&render::diagnostics(&sp.loaded.diagnostics, s.verbose));
     let desired = &sp.loaded.desired;
 
@@ -317,7 +320,6 @@ pub fn run(s: &Streams, a: ApplyArgs) -> Result<Outcome, Error> {
         snapshot_root: root.join(".sfprov/snapshots"),
         snapshot_members: manifest::members(desired, &generate::documents(desired)),
         send_password_email: a.send_password_email,
-        app_access: Vec::new(),
     };
     let replan = |o: &dyn OrgWrite| plan::build(desired, o, &plan_opts);
     let mut rec = Recorder::default();

@@ -44,7 +44,11 @@ pub fn target_options(
 fn info(s: &Streams, a: OrgInfoArgs) -> Result<Outcome, Error> {
     let env = Environment::from_process();
     let (target, connect) = target_options(&a.target, &env)?;
-    let info = org::org_info(&target, &env, &connect)?;
+    let target = org::resolve_target(&target, &env)?;
+    // `--target-org local`: the emulator starts here and `_local` holds it
+    // until the org's queries are done.
+    let (org, _local) = org::local::connect_target(&target, &connect)?;
+    let info = org::gather_info(&org)?;
     s.out(&if a.json {
         render::json(&info)
     } else {

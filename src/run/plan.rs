@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use sfprov::diag::Diagnostic;
 use sfprov::org::dir::DirOrg;
+use sfprov::org::local::LocalOrg;
 use sfprov::org::read::{OrgRead, RemoteOrg};
 use sfprov::org::{self, Environment, Wait};
 use sfprov::plan::{self, file, Plan, View};
@@ -57,19 +58,21 @@ fn load_spec(s: &Streams, a: &PlanArgs) -> Result<(String, String, spec::Loaded)
     }
 }
 
-/// The org to plan against: a directory, or a connected org.
-fn open_org(a: &PlanArgs) -> Result<Box<dyn OrgRead>, Error> {
+/// The org to plan against: a directory, or a connected org. For
+/// `--target-org local` the running emulator comes back too: the caller
+/// holds it until the plan is made.
+fn open_org(a: &PlanArgs) -> Result<(Box<dyn OrgRead>, Option<LocalOrg>), Error> {
     if let Some(dir) = &a.org_dir {
-        return Ok(Box::new(DirOrg::open(dir)?));
+        return Ok((Box::new(DirOrg::open(dir)?), None));
     }
     let env = Environment::from_process();
     let (target_opts, connect) = super::org::target_options(&a.target, &env)?;
-    let connected = org::resolve_target(&target_opts, &env)
-        .and_then(|target| org::connect(&target, &connect))?;
-    Ok(Box::new(RemoteOrg::new(
-        connected,
-        Wait::cancel_on_ctrl_c(None),
-    )))
+    let (connected, local) = org::resolve_target(&target_opts, &env)
+        .and_then(|target| org::local::connect_target(&target, &connect))?;
+    Ok((
+        Box::new(RemoteOrg::new(connected, Wait::cancel_on_ctrl_c(None))),
+        local,
+    ))
 }
 
 pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
@@ -81,7 +84,8 @@ pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
             text.push_str(t.text);
         }
     }
-    let org = open_org(&a)?;
+    // `_local` (the emulator of `--target-org local`) outlives `org`.
+    let (org, _local) = open_org(&a)?;
     let opts = plan::Options {
         spec_name: name,
         spec_text: text,
@@ -97,15 +101,7 @@ pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
     }
     s.out(&view(&p, a.json))?;
     if s.verbose {
-        s.err(&format!(
-            "note: this plan sent {} retrieve{} and {} REST quer{} to {} `{}`",
-            p.requests.retrieves,
-            if p.requests.retrieves == 1 { "" } else { "s" },
-            p.requests.queries,
-            if p.requests.queries == 1 { "y" } else { "ies" },
-            p.org.kind,
-            p.org.label
-        ));
+        s.err(&requests_note(&p));
     }
     if let Some(path) = &a.out {
         s.err(&format!(
@@ -115,6 +111,22 @@ pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
         ));
     }
     Ok(outcome(&p, a.detailed_exitcode))
+}
+
+/// `note: this plan made 9 requests to org `local`: 1 retrieve, …`.
+fn requests_note(p: &Plan) -> String {
+    let r = &p.requests;
+    let n = |k: u32, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+    format!(
+        "note: this plan made {} to {} `{}`: {}, {}, {}, {}",
+        n(r.total(), "request", "requests"),
+        p.org.kind,
+        p.org.label,
+        n(r.retrieves, "retrieve", "retrieves"),
+        n(r.list_metadata, "listMetadata", "listMetadata calls"),
+        n(r.queries, "REST query", "REST queries"),
+        n(r.api_versions, "API version list", "API version lists"),
+    )
 }
 
 /// The chosen view; colour only on a terminal and never with NO_COLOR.

@@ -30,6 +30,25 @@ pub struct Desired {
     pub checks: Checks,
 }
 
+impl Desired {
+    /// Every page wildcard: (`profile` or `permission set`, holder, namespace).
+    pub fn page_namespaces(&self) -> Vec<(&'static str, &str, &str)> {
+        let profiles = self.profiles.iter().map(|(n, a)| ("profile", n, a));
+        let sets = self
+            .permission_sets
+            .iter()
+            .map(|(n, a)| ("permission set", n, a));
+        profiles
+            .chain(sets)
+            .flat_map(|(kind, n, a)| {
+                a.page_namespaces
+                    .keys()
+                    .map(move |ns| (kind, n.as_str(), ns.as_str()))
+            })
+            .collect()
+    }
+}
+
 /// A reason shown next to a grant in plans.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Why {
@@ -63,6 +82,10 @@ pub struct Access {
     pub objects: BTreeMap<String, ObjectAccess>,
     pub fields: BTreeMap<String, FieldAccess>,
     pub pages: BTreeMap<String, Grant>,
+    /// Every Visualforce page of these namespaces (`Zendesk`), with the
+    /// reason: resolved against an org by plan (listMetadata ApexPage);
+    /// generate, which has no org, cannot write them.
+    pub page_namespaces: BTreeMap<String, Why>,
     pub classes: BTreeMap<String, Grant>,
 }
 

@@ -73,12 +73,63 @@ pub struct AccessSpec {
     /// Field-level security by `Object.Field`.
     #[serde(default)]
     pub fields: BTreeMap<String, FieldSpec>,
-    /// Visualforce pages by name (`Zendesk__Page`).
+    /// Visualforce pages by name (`Zendesk__Page`), and optionally every
+    /// page of a managed package (`namespace = "Zendesk"`).
     #[serde(default)]
-    pub pages: BTreeMap<String, GrantSpec>,
+    pub pages: PagesSpec,
     /// Apex classes by name.
     #[serde(default)]
     pub classes: BTreeMap<String, GrantSpec>,
+}
+
+/// `pages`: pages by name (`pages."Zendesk__Page" = { why = "…" }`) and a
+/// wildcard for every page of a managed package, written in the same table:
+/// `pages = { namespace = "Zendesk", why = "…" }`. `namespace` and `why`
+/// are the wildcard only when their value is a string (a page named `why`
+/// still takes a grant).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(from = "BTreeMap<String, PageEntry>")]
+pub struct PagesSpec {
+    pub named: BTreeMap<String, GrantSpec>,
+    /// The namespace prefix whose pages are all granted.
+    pub namespace: Option<String>,
+    /// The wildcard's reason.
+    pub why: Option<String>,
+}
+
+impl PagesSpec {
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.named.keys()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &GrantSpec)> {
+        self.named.iter()
+    }
+}
+
+/// One value in `pages`: a grant, or a string (`namespace`, `why`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PageEntry {
+    Text(String),
+    Grant(GrantSpec),
+}
+
+impl From<BTreeMap<String, PageEntry>> for PagesSpec {
+    fn from(m: BTreeMap<String, PageEntry>) -> Self {
+        let mut out = PagesSpec::default();
+        for (k, v) in m {
+            match (k.as_str(), v) {
+                ("namespace", PageEntry::Text(t)) => out.namespace = Some(t),
+                ("why", PageEntry::Text(t)) => out.why = Some(t),
+                // The shape check refuses other strings before serde runs.
+                (_, PageEntry::Text(_)) => {}
+                (_, PageEntry::Grant(g)) => {
+                    out.named.insert(k, g);
+                }
+            }
+        }
+        out
+    }
 }
 
 /// A permission, page or class, granted (default) or explicitly revoked:

@@ -26,9 +26,12 @@ pub enum Shape {
     Map(&'static Shape),
     /// `true`/`false`, or a table with these keys (a grant, a setting).
     FlagOr(&'static [(&'static str, Shape)], &'static str),
+    /// A `Map` whose listed keys, when their value is neither a table nor a
+    /// flag, take the listed shape instead (`pages.namespace = "Zendesk"`).
+    MapWith(&'static [(&'static str, Shape)], &'static Shape),
 }
 
-use Shape::{Bool, Count, FlagOr, Map, Str, Strings, Table};
+use Shape::{Bool, Count, FlagOr, Map, MapWith, Str, Strings, Table};
 
 const GRANT: Shape = FlagOr(
     &[("why", Str), ("enabled", Bool), ("allow_unknown", Bool)],
@@ -48,7 +51,10 @@ const ACCESS: Shape = Table(&[
     ("system", Map(&GRANT)),
     ("objects", Map(&OBJECT)),
     ("fields", Map(&FIELD)),
-    ("pages", Map(&GRANT)),
+    (
+        "pages",
+        MapWith(&[("namespace", Str), ("why", Str)], &GRANT),
+    ),
     ("classes", Map(&GRANT)),
 ]);
 const APP: Shape = Table(&[
@@ -154,6 +160,14 @@ fn walk_table(
     for (key_at, key, item) in entries {
         let inner = match shape {
             Map(inner) => Some(*inner),
+            MapWith(fixed, inner) => match fixed.iter().find(|(k, _)| *k == key) {
+                Some((_, s))
+                    if !item.is_table_like() && !matches!(item, Item::Value(Value::Boolean(_))) =>
+                {
+                    Some(s)
+                }
+                _ => Some(*inner),
+            },
             Table(keys) | FlagOr(keys, _) => match keys.iter().find(|(k, _)| *k == key) {
                 Some((_, s)) => Some(s),
                 None => {
@@ -183,7 +197,7 @@ fn walk_item(
 ) {
     let at = item_offset(item).unwrap_or(key_at);
     match (shape, item) {
-        (Table(_) | Map(_) | FlagOr(..), _) if item.is_table_like() => {
+        (Table(_) | Map(_) | MapWith(..) | FlagOr(..), _) if item.is_table_like() => {
             if let Some(t) = item.as_table_like() {
                 walk_table(t, shape, path, out);
             }
@@ -239,7 +253,7 @@ fn wrong_type(path: &[String], shape: &Shape, item: &Item, at: usize) -> Problem
         Bool => "true or false",
         Count => "a whole number",
         Strings => "a list of strings like [\"A\", \"B\"]",
-        Table(_) | Map(_) => "a table",
+        Table(_) | Map(_) | MapWith(..) => "a table",
         FlagOr(_, words) => words,
     };
     let hint = match (shape, item) {
@@ -409,6 +423,20 @@ mod tests {
         assert_eq!(
             p[0].message,
             "unknown key `enabeld` in `permission_sets.Z.system.ApiEnabled`"
+        );
+    }
+
+    #[test]
+    fn pages_take_names_and_a_namespace_wildcard() {
+        assert!(problems("[permission_sets.Z]\npages = { namespace = \"Zendesk\", why = \"w\", \"Zendesk__P\" = { why = \"w\" }, why2 = true }\n").is_empty());
+        let p = problems("[permission_sets.Z]\npages.namespace = 5\npages.Other = \"x\"\n");
+        let m: Vec<&str> = p.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            m,
+            [
+                "`permission_sets.Z.pages.namespace` must be a string (in quotes), found an integer",
+                "`permission_sets.Z.pages.Other` must be a table like { why = \"…\" } or true/false, found a string",
+            ]
         );
     }
 

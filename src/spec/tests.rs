@@ -55,6 +55,7 @@ fn every_template_is_valid_and_every_grant_has_a_why() {
             }
             assert!(a.objects.values().all(|o| !o.why.text.is_empty()));
             assert!(a.fields.values().all(|f| !f.why.text.is_empty()));
+            assert!(a.page_namespaces.values().all(|w| !w.text.is_empty()));
         }
     }
 }
@@ -326,4 +327,40 @@ fn license_limits_cover_implied_access_and_profiles_cannot_use_psls() {
     let e = errors("[permission_sets.S]\nlabel = \"S\"\nlicense = \"Salesforce Platform\"\nobjects.Quote = { access = \"read\", why = \"w\" }\n");
     assert_eq!(e.len(), 1, "{e:#?}");
     assert!(e[0].message.contains("`Quote`"));
+}
+
+#[test]
+fn a_page_namespace_wildcard_is_kept_with_its_reason_and_checked() {
+    let l = ok("[permission_sets.Z]\nlabel = \"Z\"\npages = { namespace = \"Zendesk\", why = \"the package's pages\", \"Zendesk__One\" = { enabled = false, why = \"w\" } }\n");
+    let a = &l.desired.permission_sets["Z"];
+    assert_eq!(a.page_namespaces["Zendesk"].text, "the package's pages");
+    assert!(!a.pages["Zendesk__One"].enabled);
+    assert!(!a.pages.contains_key("namespace"));
+    // Not a prefix: at the value, with what to write instead.
+    let d = one_error(
+        "[permission_sets.Z]\nlabel = \"Z\"\npages.namespace = \"Zendesk__\"\npages.why = \"w\"\n",
+    );
+    assert!(
+        d.message
+            .contains("`Zendesk__` is not a valid namespace prefix: it contains `__`"),
+        "{d}"
+    );
+    assert_eq!(at(&d), (3, 7));
+    assert!(d.hints[0].contains("Installed Packages"), "{:?}", d.hints);
+    for bad in ["9lives", "a-b", "ThisPrefixIsTooLong"] {
+        let d = one_error(&format!(
+            "[profiles.P]\npages = {{ namespace = \"{bad}\", why = \"w\" }}\n"
+        ));
+        assert!(d.message.contains("is not a valid namespace prefix"), "{d}");
+        assert_eq!(at(&d).0, 2);
+    }
+    // A reason with no namespace is a mistake, not a page named `why`.
+    let d = one_error("[profiles.P]\npages.why = \"w\"\n");
+    assert!(d.message.contains("has no `namespace`"), "{d}");
+    // Without a reason: a warning, like any grant.
+    let l = ok("[profiles.P]\npages.namespace = \"Zendesk\"\n");
+    assert!(l
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Warning && d.message.contains("has no `why`")));
 }

@@ -103,10 +103,11 @@ pub fn access(ctx: &mut Ctx<'_>, holder: Holder, name: &str, spec: &AccessSpec) 
             out.fields.insert(field.clone(), access);
         }
     }
-    for (page, grant) in &spec.pages {
+    for (page, grant) in &spec.pages.named {
         let path = [&base[..], &["pages", page.as_str()]].concat();
         out.pages.insert(page.clone(), grant_of(ctx, &path, grant));
     }
+    super::names::page_namespace(ctx, &base, spec, &mut out);
     for (class, grant) in &spec.classes {
         let path = [&base[..], &["classes", class.as_str()]].concat();
         out.classes

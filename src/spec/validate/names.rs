@@ -1,12 +1,15 @@
 //! Names of the components a spec introduces, checked as Salesforce checks
 //! them: API names (permission sets, connected apps, external client apps,
 //! Apex classes, Visualforce pages) and profile names, which are labels and
-//! become file names. Owns: those rules and their limits, so a name that
-//! Salesforce would refuse, or that cannot be a file inside the output
-//! directory, is an error at its `file:line:col` before anything is written.
+//! become file names, and the namespace prefix of a page wildcard
+//! (`pages = { namespace = "Zendesk" }`). Owns: those rules and their
+//! limits, so a name that Salesforce would refuse, or that cannot be a file
+//! inside the output directory, is an error at its `file:line:col` before
+//! anything is written.
 
 use super::Ctx;
 use crate::metadata::schema::registry_for_type;
+use crate::spec::desired::Access;
 use crate::spec::file::{AccessSpec, SpecFile};
 
 /// Longest namespace prefix (`ns` in `ns__Name`).
@@ -136,6 +139,51 @@ pub fn api_name_problem(name: &str, max: usize) -> Option<String> {
     }
     let n = local.chars().count();
     (n > max).then(|| format!("it is {n} characters; Salesforce allows at most {max}"))
+}
+
+/// `pages = { namespace = "Zendesk", why = "…" }`: a namespace prefix (the
+/// part before `__`), kept with its reason for plan to resolve.
+pub fn page_namespace(ctx: &mut Ctx<'_>, base: &[&str], spec: &AccessSpec, out: &mut Access) {
+    let pages = &spec.pages;
+    let Some(ns) = &pages.namespace else {
+        if pages.why.is_some() {
+            ctx.error(
+                &[base, &["pages", "why"]].concat(),
+                "`pages.why` is the reason of a namespace wildcard, but `pages` has no `namespace`",
+                Some("grant every page of a package with `pages = { namespace = \"Zendesk\", why = \"…\" }`, or give one page its reason: `pages.\"Zendesk__Page\" = { why = \"…\" }`".into()),
+            );
+        }
+        return;
+    };
+    let path = [base, &["pages", "namespace"]].concat();
+    let ns = ns.trim();
+    if let Some(problem) = namespace_problem(ns) {
+        ctx.error(
+            &path,
+            format!("`{ns}` is not a valid namespace prefix: {problem}"),
+            Some("write the package's namespace prefix alone, as Setup > Installed Packages shows it (`Zendesk`, not `Zendesk__` or a page name)".into()),
+        );
+        return;
+    }
+    let why = ctx.why(
+        &[base, &["pages", "namespace"]].concat(),
+        pages.why.as_deref(),
+    );
+    out.page_namespaces.insert(ns.to_string(), why);
+}
+
+/// Why `ns` is not a namespace prefix (`Zendesk`): the rules of one part of
+/// an API name, at most 15 characters, no `__`.
+pub fn namespace_problem(ns: &str) -> Option<String> {
+    if ns.contains("__") {
+        return Some("it contains `__`; write the prefix without the double underscore that follows it in names".into());
+    }
+    if let Some(p) = part_problem(ns) {
+        return Some(format!("it {p}"));
+    }
+    let n = ns.chars().count();
+    (n > NAMESPACE_MAX)
+        .then(|| format!("it is {n} characters; a namespace prefix has at most {NAMESPACE_MAX}"))
 }
 
 /// The rules for one part of an API name (prefix or name).

@@ -67,7 +67,7 @@ fn apply_then_plan_shows_no_changes_and_a_second_apply_has_nothing_to_do() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(
         r.stdout
-            .contains("Apply complete! 32 added, 1 changed, 0 removed."),
+            .contains("Apply complete! 37 added, 1 changed, 0 removed."),
         "{}",
         r.stdout
     );
@@ -79,6 +79,23 @@ fn apply_then_plan_shows_no_changes_and_a_second_apply_has_nothing_to_do() {
         r.stdout
     );
     assert!(r.stderr.contains("[ok] verify"), "{}", r.stderr);
+    // The managed Zendesk app is opened to the profile (its own permission
+    // set) by a SetupEntityAccess row, and the package's pages are granted.
+    let access = h.with_state(|st| {
+        let app = st
+            .rows("ConnectedApplication")
+            .iter()
+            .find(|a| a["Name"] == "Zendesk")
+            .map(|a| a["Id"].as_str().unwrap().to_string())
+            .unwrap();
+        st.rows("SetupEntityAccess")
+            .iter()
+            .filter(|r| r["SetupEntityId"].as_str() == Some(app.as_str()))
+            .count()
+    });
+    assert_eq!(access, 1);
+    let profile = h.component("PermissionSet", "Zendesk_Integration").unwrap();
+    assert!(profile.contains("<apexPage>Zendesk__"), "{profile}");
     let plan = sf(dir.path(), &h, &["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{}", plan.stdout);
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
@@ -184,7 +201,7 @@ fn json_views_and_the_password_email() {
     let doc: Value = serde_json::from_str(&r.stdout).expect("one JSON document");
     assert_eq!(doc["format_version"], 1);
     assert_eq!(doc["status"], "applied");
-    assert_eq!(doc["tally"]["added"], 32);
+    assert_eq!(doc["tally"]["added"], 37);
     let events = doc["events"].as_array().unwrap();
     assert!(events
         .iter()

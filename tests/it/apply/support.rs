@@ -81,7 +81,6 @@ impl Spec {
                 &generate::documents(&self.desired),
             ),
             send_password_email: false,
-            app_access: Vec::new(),
         }
     }
 

@@ -65,7 +65,9 @@ fn org_info_through_the_local_target() {
         api_version: None,
         ..options()
     };
-    let org = connect(&Target::Local, &opts).unwrap();
+    // The caller holds the emulator (`local`) while it uses the org.
+    let local = sfprov::org::local::start(opts.project_dir.as_deref()).unwrap();
+    let org = local.connect(&opts).unwrap();
     assert_eq!(org.login_kind(), "local emulator");
     check_info(&org, None);
     assert!(dir.path().join(".sfprov/local-org").exists());

@@ -6,4 +6,4 @@ mod emulator;
 mod faults;
 mod logins;
 mod mock;
-mod support;
+pub mod support;

@@ -1,123 +1,9 @@
-//! `sfprov plan` and `sfprov show` end to end: the built binary against the
-//! emulator on 127.0.0.1:0 (access-token target, the token in
-//! SF_ACCESS_TOKEN), and against directories (`--org-dir`). The test holds
-//! the emulator, so it can deploy to it and change it between plans.
+//! The plan's core views: additions on a fresh org, no changes once
+//! deployed, drift, unmanaged profile entries, JSON, `--org-dir`, `show`,
+//! the user and its assignments, preflight findings, `--target-org local`.
 
-use std::path::Path;
-
-use sfprov::emulator::{self, Config, EmulatorHandle};
-use sfprov::generate::{self, Format};
-use sfprov::org::{
-    connect, ConnectOptions, DeployOptions, DeployOutcome, NoObserver, Target, Wait,
-};
-use sfprov::secret::Secret;
-
-use crate::common::{root, run, sfprov, Run};
-
-fn start() -> EmulatorHandle {
-    emulator::spawn(Config::default()).expect("emulator starts")
-}
-
-/// `sfprov plan ARGS` against `h`, in `dir`.
-fn plan(dir: &Path, h: &EmulatorHandle, args: &[&str]) -> Run {
-    let mut c = sfprov(dir);
-    c.env("SF_ACCESS_TOKEN", h.access_token.expose())
-        .arg("plan")
-        .args(["--instance-url", &h.url])
-        .args(args);
-    let r = run(c);
-    assert_no_token(h, &r);
-    r
-}
-
-fn assert_no_token(h: &EmulatorHandle, r: &Run) {
-    let token = h.access_token.expose();
-    assert!(!r.stdout.contains(token), "stdout leaks the token");
-    assert!(!r.stderr.contains(token), "stderr leaks the token");
-}
-
-/// Masks what changes from run to run or release to release: the emulator's
-/// port, sfprov's version, sha256 digests (spec, fingerprints).
-fn mask(text: &str, h: &EmulatorHandle) -> String {
-    let host = h.url.trim_start_matches("http://");
-    let text = text.replace(host, "127.0.0.1:PORT").replace(
-        &format!("\"sfprov_version\": \"{}\"", env!("CARGO_PKG_VERSION")),
-        "\"sfprov_version\": \"[version]\"",
-    );
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    for ch in text.chars() {
-        if ch.is_ascii_hexdigit() {
-            run.push(ch);
-            continue;
-        }
-        out.push_str(if run.len() == 64 { "[sha256]" } else { &run });
-        run.clear();
-        out.push(ch);
-    }
-    out.push_str(if run.len() == 64 { "[sha256]" } else { &run });
-    out
-}
-
-/// Deploys `files` (mdapi layout, package.xml included) to `h`.
-fn deploy(h: &EmulatorHandle, files: &[(String, Vec<u8>)]) {
-    use std::io::Write;
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default();
-    for (path, bytes) in files {
-        zip.start_file(path.as_str(), opts).unwrap();
-        zip.write_all(bytes).unwrap();
-    }
-    let bytes = zip.finish().unwrap().into_inner();
-    let target = Target::AccessToken {
-        instance_url: h.url.clone(),
-        token: Secret::new(h.access_token.expose()),
-    };
-    let opts = ConnectOptions {
-        api_version: Some("63.0".into()),
-        ..ConnectOptions::default()
-    };
-    let org = connect(&target, &opts).unwrap();
-    let r = org
-        .deploy_and_wait(
-            &bytes,
-            &DeployOptions::default(),
-            &Wait::default(),
-            &mut NoObserver,
-        )
-        .unwrap();
-    assert_eq!(
-        r.outcome(),
-        DeployOutcome::Succeeded,
-        "{:?}",
-        r.component_failures
-    );
-}
-
-/// Deploys what `generate --format mdapi` writes for a template.
-fn deploy_template(h: &EmulatorHandle, template: &str) {
-    let d = sfprov::spec::load_template(template).unwrap().desired;
-    let files: Vec<(String, Vec<u8>)> = generate::render(&d, Format::Mdapi)
-        .into_iter()
-        .map(|f| (f.path, f.bytes))
-        .collect();
-    deploy(h, &files);
-}
-
-/// Deploys one extra file (with its own package.xml).
-fn deploy_one(h: &EmulatorHandle, ty: &str, member: &str, path: &str, xml: &str) {
-    let manifest = sfprov::metadata::package::manifest([(ty, member)], "63.0");
-    deploy(
-        h,
-        &[
-            (
-                "package.xml".into(),
-                sfprov::metadata::write::to_bytes(&manifest),
-            ),
-            (path.into(), xml.as_bytes().to_vec()),
-        ],
-    );
-}
+use super::*;
+use crate::common::{root, run, sfprov};
 
 #[test]
 fn a_fresh_org_plans_every_template_as_additions() {
@@ -175,8 +61,10 @@ fn an_extra_permission_set_permission_is_a_destructive_removal() {
     let dir = tempfile::tempdir().unwrap();
     let h = start();
     deploy_template(&h, "zendesk");
-    let path = root().join("golden/zendesk/mdapi/permissionsets/Zendesk_Integration.permissionset");
-    let xml = std::fs::read_to_string(path).unwrap().replace(
+    // The deployed set (with the package's pages), plus one permission.
+    let deployed = h.component("PermissionSet", "Zendesk_Integration").unwrap();
+    assert!(deployed.contains("<apexPage>Zendesk__ZendeskOAuth</apexPage>"));
+    let xml = deployed.replace(
         "    <userPermissions>\n        <enabled>true</enabled>\n        <name>ApiEnabled</name>",
         "    <userPermissions>\n        <enabled>true</enabled>\n        <name>RunReports</name>\n    </userPermissions>\n    <userPermissions>\n        <enabled>true</enabled>\n        <name>ApiEnabled</name>",
     );
@@ -406,29 +294,10 @@ fn the_user_and_its_assignments_are_planned() {
         r.stdout
     );
     assert!(
-        r.stderr.contains("note: this plan sent 1 retrieve and"),
+        r.stderr.contains("note: this plan made ") && r.stderr.contains(": 1 retrieve, "),
         "{}",
         r.stderr
     );
-}
-
-fn admin_org(h: &EmulatorHandle) -> sfprov::org::Org {
-    let target = Target::AccessToken {
-        instance_url: h.url.clone(),
-        token: Secret::new(h.access_token.expose()),
-    };
-    let opts = ConnectOptions {
-        api_version: Some("63.0".into()),
-        ..ConnectOptions::default()
-    };
-    connect(&target, &opts).unwrap()
-}
-
-fn record(pairs: &[(&str, &str)]) -> serde_json::Map<String, serde_json::Value> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
-        .collect()
 }
 
 #[test]
@@ -551,7 +420,7 @@ fn target_org_local_plans_against_the_project_emulator() {
     );
     assert!(
         r.stderr
-            .contains("note: this plan sent 1 retrieve and 1 REST query to org `local`"),
+            .contains("note: this plan made 3 requests to org `local`: 1 retrieve, 0 listMetadata calls, 1 REST query, 1 API version list"),
         "{}",
         r.stderr
     );

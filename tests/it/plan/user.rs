@@ -1,0 +1,92 @@
+//! The username: taken in the org by a user of another profile (an error
+//! naming the user, both profiles and the fix), or not in the org at all (a
+//! note: another org may hold it, which only the insert can tell).
+
+use super::*;
+
+const SPEC: &str = "template = \"zendesk\"\n\n[user]\nusername = \"zendesk@acme.test\"\nemail = \"ops@acme.test\"\nlast_name = \"Zendesk\"\n";
+
+#[test]
+fn a_username_held_by_a_user_of_another_profile_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start();
+    let org = admin_org(&h);
+    let profile = org
+        .query("SELECT Id FROM Profile WHERE Name = 'Standard User'")
+        .unwrap()
+        .records[0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let user = org
+        .create(
+            "User",
+            &record(&[
+                ("Username", "zendesk@acme.test"),
+                ("FirstName", "Dana"),
+                ("LastName", "Support"),
+                ("Email", "dana@acme.test"),
+                ("Alias", "dana"),
+                ("ProfileId", &profile),
+                ("TimeZoneSidKey", "America/Los_Angeles"),
+                ("LocaleSidKey", "en_US"),
+                ("EmailEncodingKey", "UTF-8"),
+                ("LanguageLocaleKey", "en_US"),
+            ]),
+        )
+        .unwrap();
+    std::fs::write(dir.path().join("sfprov.toml"), SPEC).unwrap();
+    let r = plan(dir.path(), &h, &["--detailed-exitcode"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(&format!(
+            "error: username `zendesk@acme.test` is taken in the org by Dana Support ({user}), a user of profile `Standard User`; the spec's user has profile `Zendesk Integration`"
+        )),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("hint: if that is someone else's user, pick another [user] username; if it is the integration user, set [user] profile = \"Standard User\" in the spec"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("~ Profile.Name: Standard User -> Zendesk Integration"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("DUPLICATE_USERNAME"), "{}", r.stdout);
+}
+
+#[test]
+fn a_new_user_carries_the_duplicate_username_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start();
+    std::fs::write(dir.path().join("sfprov.toml"), SPEC).unwrap();
+    let r = plan(dir.path(), &h, &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("# User zendesk@acme.test will be created"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("note: usernames are unique across every Salesforce org: if `zendesk@acme.test` is taken in another org (a sandbox copy or another company's org), creating the user fails with DUPLICATE_USERNAME"),
+        "{}",
+        r.stdout
+    );
+    let j = plan(dir.path(), &h, &["--json"]);
+    let v: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["severity"] == "note"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("DUPLICATE_USERNAME")));
+    assert_eq!(v["has_errors"], false);
+}
