@@ -191,6 +191,59 @@ pub fn user(
     Ok(Some(id))
 }
 
+/// An assignment record: the user and one permission set (license).
+struct Junction {
+    sobject: &'static str,
+    /// The field naming what is assigned (`PermissionSetId`).
+    reference: &'static str,
+    /// The query finding what is assigned by name (`{}`: the quoted name).
+    lookup: &'static str,
+    missing: &'static str,
+    hint: &'static str,
+}
+
+impl Junction {
+    /// Query first; an existing row or a duplicate answer counts as done.
+    fn assign(
+        &self,
+        org: &dyn OrgWrite,
+        user_id: &str,
+        name: &str,
+        tally: &mut Tally,
+        obs: &mut dyn ApplyObserver,
+    ) -> Result<(), ApplyError> {
+        let target =
+            first_id(org, &self.lookup.replace("{}", &soql_quote(name)))?.ok_or_else(|| {
+                ApplyError::Missing {
+                    what: format!("{} `{name}`", self.missing),
+                    hint: self.hint.into(),
+                }
+            })?;
+        let mut fields = Map::new();
+        fields.insert("AssigneeId".into(), Value::from(user_id));
+        fields.insert(self.reference.into(), Value::from(target.clone()));
+        let find = || {
+            first_id(
+                org,
+                &format!(
+                    "SELECT Id FROM {} WHERE AssigneeId = {} AND {} = {}",
+                    self.sobject,
+                    soql_quote(user_id),
+                    self.reference,
+                    soql_quote(&target)
+                ),
+            )
+        };
+        let (_, action) =
+            ensure(org, self.sobject, &fields, &find).map_err(|e| e.assignment(name))?;
+        if action == RecordAction::Created {
+            tally.added += 1;
+        }
+        obs.record(Step::Assignments, action, self.sobject, name);
+        Ok(())
+    }
+}
+
 /// Step 6: permission set licenses, then permission sets, then removals.
 pub fn assignments(
     org: &dyn OrgWrite,
@@ -199,84 +252,30 @@ pub fn assignments(
     tally: &mut Tally,
     obs: &mut dyn ApplyObserver,
 ) -> Result<(), ApplyError> {
+    let psl = Junction {
+        sobject: "PermissionSetLicenseAssign",
+        reference: "PermissionSetLicenseId",
+        lookup: "SELECT Id FROM PermissionSetLicense WHERE DeveloperName = {}",
+        missing: "permission set license",
+        hint: "`sfprov org info` lists the org's licenses; fix [user] permission_set_licenses",
+    };
+    let ps = Junction {
+        sobject: "PermissionSetAssignment",
+        reference: "PermissionSetId",
+        lookup: "SELECT Id FROM PermissionSet WHERE Name = {} AND IsOwnedByProfile = false",
+        missing: "permission set",
+        hint:
+            "add it to the spec's [permission_sets] (the deploy creates it) or create it in the org",
+    };
+    for (j, list) in [
+        (&psl, &u.permission_set_licenses),
+        (&ps, &u.permission_sets),
+    ] {
+        for a in list.iter().filter(|a| a.action == Action::Add) {
+            j.assign(org, user_id, &a.name, tally, obs)?;
+        }
+    }
     let uid = soql_quote(user_id);
-    for a in u
-        .permission_set_licenses
-        .iter()
-        .filter(|a| a.action == Action::Add)
-    {
-        let psl = first_id(
-            org,
-            &format!(
-                "SELECT Id FROM PermissionSetLicense WHERE DeveloperName = {}",
-                soql_quote(&a.name)
-            ),
-        )?
-        .ok_or_else(|| ApplyError::Missing {
-            what: format!("permission set license `{}`", a.name),
-            hint: "`sfprov org info` lists the org's licenses; fix [user] permission_set_licenses"
-                .into(),
-        })?;
-        let mut fields = Map::new();
-        fields.insert("AssigneeId".into(), Value::from(user_id));
-        fields.insert("PermissionSetLicenseId".into(), Value::from(psl.clone()));
-        let find = || {
-            first_id(
-                org,
-                &format!(
-                    "SELECT Id FROM PermissionSetLicenseAssign WHERE AssigneeId = {uid} AND PermissionSetLicenseId = {}",
-                    soql_quote(&psl)
-                ),
-            )
-        };
-        let (_, action) = ensure(org, "PermissionSetLicenseAssign", &fields, &find)
-            .map_err(|e| e.assignment(&a.name))?;
-        if action == RecordAction::Created {
-            tally.added += 1;
-        }
-        obs.record(
-            Step::Assignments,
-            action,
-            "PermissionSetLicenseAssign",
-            &a.name,
-        );
-    }
-    for a in u.permission_sets.iter().filter(|a| a.action == Action::Add) {
-        let ps = first_id(
-            org,
-            &format!(
-                "SELECT Id FROM PermissionSet WHERE Name = {} AND IsOwnedByProfile = false",
-                soql_quote(&a.name)
-            ),
-        )?
-        .ok_or_else(|| ApplyError::Missing {
-            what: format!("permission set `{}`", a.name),
-            hint: "add it to the spec's [permission_sets] (the deploy creates it) or create it in the org".into(),
-        })?;
-        let mut fields = Map::new();
-        fields.insert("AssigneeId".into(), Value::from(user_id));
-        fields.insert("PermissionSetId".into(), Value::from(ps.clone()));
-        let find = || {
-            first_id(
-                org,
-                &format!(
-                    "SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = {uid} AND PermissionSetId = {}",
-                    soql_quote(&ps)
-                ),
-            )
-        };
-        let (_, action) = ensure(org, "PermissionSetAssignment", &fields, &find)
-            .map_err(|e| e.assignment(&a.name))?;
-        if action == RecordAction::Created {
-            tally.added += 1;
-        }
-        obs.record(
-            Step::Assignments,
-            action,
-            "PermissionSetAssignment",
-            &a.name,
-        );
-    }
     // Removals: permission sets first, since a license cannot go while a
     // permission set that needs it is assigned.
     let removals = u
