@@ -11,6 +11,7 @@
 pub mod lock;
 pub mod observer;
 pub mod package;
+pub mod rollback;
 pub mod records;
 pub mod snapshot;
 pub mod stale;
