@@ -39,6 +39,9 @@ pub enum Command {
     /// Plan, confirm, then provision: deploy the metadata, create the user,
     /// assign, verify. With PLANFILE, apply exactly that saved plan.
     Apply(ApplyArgs),
+    /// Return an org's metadata to a snapshot apply took (default: the
+    /// newest for the org); with --remove-user, also the user and assignments.
+    Rollback(RollbackArgs),
     /// Look at an org: `sfprov org info` shows what to check before provisioning.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -289,4 +292,24 @@ pub struct ApplyArgs {
     /// no email; the admin logs in as the user once, see the next steps).
     #[arg(long)]
     pub send_password_email: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// A snapshot directory (`.sfprov/snapshots/ORG_ID/TIMESTAMP`; default:
+    /// the newest for the org).
+    #[arg(value_name = "SNAPSHOT_DIR")]
+    pub snapshot_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Roll back without asking `yes` (needed without a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Also deactivate the user apply created (never deleted) and delete the
+    /// assignments apply added.
+    #[arg(long)]
+    pub remove_user: bool,
+    /// Print one JSON document (with `format_version`) at the end, nothing else.
+    #[arg(long)]
+    pub json: bool,
 }
