@@ -7,4 +7,5 @@
 mod cli;
 mod converge;
 mod faults;
+mod rollback;
 mod support;
