@@ -13,8 +13,8 @@ mod diff;
 pub mod logging;
 mod org;
 mod plan;
-mod rollback;
 pub mod report;
+mod rollback;
 pub mod signals;
 
 use crate::cli::{

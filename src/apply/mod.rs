@@ -11,8 +11,8 @@
 pub mod lock;
 pub mod observer;
 pub mod package;
-pub mod rollback;
 pub mod records;
+pub mod rollback;
 pub mod snapshot;
 pub mod stale;
 

@@ -162,7 +162,9 @@ pub fn load(dir: &Path) -> Result<Loaded, RollbackError> {
     if let Some(extra) = entries.iter().find(|e| !FILES.contains(&e.as_str())) {
         return Err(bad(format!("`{extra}` is not part of a snapshot")));
     }
-    let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| bad(format!("cannot read `{name}`: {e}")));
+    let read = |name: &str| {
+        std::fs::read(dir.join(name)).map_err(|e| bad(format!("cannot read `{name}`: {e}")))
+    };
     let index: Value = serde_json::from_slice(&read("snapshot.json")?)
         .map_err(|e| bad(format!("`snapshot.json` is not valid JSON: {e}")))?;
     let org_id = index["org_id"]
@@ -175,9 +177,11 @@ pub fn load(dir: &Path) -> Result<Loaded, RollbackError> {
             .ok_or_else(|| bad(format!("`snapshot.json` has no `{k}` list")))?
             .iter()
             .map(|v| {
-                v.as_str()
-                    .and_then(split)
-                    .ok_or_else(|| bad(format!("`snapshot.json` `{k}` holds `{v}`, not Type/Member")))
+                v.as_str().and_then(split).ok_or_else(|| {
+                    bad(format!(
+                        "`snapshot.json` `{k}` holds `{v}`, not Type/Member"
+                    ))
+                })
             })
             .collect()
     };
@@ -205,7 +209,9 @@ pub fn load(dir: &Path) -> Result<Loaded, RollbackError> {
         }
     }
     if let Some(p) = zipped.keys().find(|p| !files.contains_key(*p)) {
-        return Err(bad(format!("`package/{p}` is missing (package.zip has it)")));
+        return Err(bad(format!(
+            "`package/{p}` is missing (package.zip has it)"
+        )));
     }
     let mut present = BTreeMap::new();
     for (t, m) in components {
@@ -388,11 +394,12 @@ fn profile_rollback(snapshot: &str, current: &str) -> Option<String> {
     let ty = schema::type_named(canon::local_name(&snap.root.name));
     let mut extra = Vec::new();
     for e in cur.root.children() {
-        let Some(entry_ty) = ty.and_then(|t| t.child_type(&e.name)) else {
+        // Only repeated entries with a schema (access entries) are taken back.
+        let Some(ty) = ty.filter(|t| t.child_type(&e.name).is_some()) else {
             continue;
         };
         let known = snap.root.children().iter().any(|s| {
-            s.name == e.name && canon::compare_entries(entry_ty, s, e) == std::cmp::Ordering::Equal
+            s.name == e.name && canon::compare_entries(ty, s, e) == std::cmp::Ordering::Equal
         });
         if !known {
             extra.extend(revoked(e));
@@ -400,6 +407,12 @@ fn profile_rollback(snapshot: &str, current: &str) -> Option<String> {
     }
     snap.root.children_mut().extend(extra);
     Some(String::from_utf8_lossy(&metadata::to_canonical_bytes(&mut snap)).into_owned())
+}
+
+/// A single value (`description`) apply set where the snapshot has none: a
+/// profile deploy overlays, so it cannot clear it (listed, not verified).
+fn uncleared(c: &diff::Change) -> bool {
+    c.action == diff::Action::Add && c.key.is_empty()
 }
 
 /// Salesforce ids compare on their first 15 characters.
@@ -417,7 +430,19 @@ pub fn plan(
     org: &dyn OrgRead,
     remove_user: bool,
 ) -> Result<RollbackPlan, RollbackError> {
-    if let Some(actual) = org.org_id() {
+    // An access-token login does not know the org id: ask the org.
+    let actual = match org.org_id() {
+        Some(id) => Some(id),
+        None if org.can_query() => org
+            .query("SELECT Id FROM Organization")?
+            .records
+            .first()
+            .and_then(|r| r.get("Id"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        None => None,
+    };
+    if let Some(actual) = actual {
         if !ids_same(&actual, &snap.org_id) {
             return Err(RollbackError::WrongOrg {
                 dir: snap.dir.clone(),
@@ -449,7 +474,11 @@ pub fn plan(
             soql_quote(&u.username)
         ))?;
         if let Some(row) = users.records.first() {
-            let id = row.get("Id").and_then(Value::as_str).unwrap_or("").to_string();
+            let id = row
+                .get("Id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let before = |sobject: &str| -> Vec<&Value> {
                 snap.records
                     .iter()
@@ -516,9 +545,23 @@ pub fn plan(
                 }
                 _ => before.clone(),
             };
+            if let (schema::Deploy::Overlay, Some(now)) = (reg.deploy, now) {
+                if let (Ok(b), Ok(n)) = (metadata::parse(before), metadata::parse(now)) {
+                    let d = diff::component(reg, &c.member, Some(&b), Some(&n), Mode::Files);
+                    for ch in d.counted().filter(|ch| uncleared(ch)) {
+                        rp.left_in_place.push(format!("{label} {}", ch.section));
+                    }
+                }
+            }
             let new_doc = metadata::parse(&xml).ok();
             let old_doc = now.and_then(|n| metadata::parse(n).ok());
-            let d = diff::component(reg, &c.member, old_doc.as_ref(), new_doc.as_ref(), Mode::Deploy);
+            let d = diff::component(
+                reg,
+                &c.member,
+                old_doc.as_ref(),
+                new_doc.as_ref(),
+                Mode::Deploy,
+            );
             if d.action != ComponentAction::Unchanged {
                 rp.components.push(d);
                 rp.deploy.push((c.type_name.clone(), c.member.clone(), xml));
@@ -531,7 +574,12 @@ pub fn plan(
                 soql_quote(&c.member)
             ))?;
             let mut holders = 0;
-            if let Some(id) = ps.records.first().and_then(|r| r.get("Id")).and_then(Value::as_str) {
+            if let Some(id) = ps
+                .records
+                .first()
+                .and_then(|r| r.get("Id"))
+                .and_then(Value::as_str)
+            {
                 let rows = org.query(&format!(
                     "SELECT Id FROM PermissionSetAssignment WHERE PermissionSetId = {}",
                     soql_quote(id)
@@ -605,7 +653,9 @@ pub fn execute(
             match org.delete(&a.sobject, &a.id) {
                 Ok(()) => done.assignments_removed += 1,
                 // Already gone (a re-run): nothing to do.
-                Err(e) if e.to_string().contains("ENTITY_IS_DELETED") || e.to_string().contains("NOT_FOUND") => {}
+                Err(e)
+                    if e.to_string().contains("ENTITY_IS_DELETED")
+                        || e.to_string().contains("NOT_FOUND") => {}
                 Err(e) => return Err(e.into()),
             }
         }
@@ -618,8 +668,11 @@ pub fn execute(
     }
     let api = &snap.plan.org.api_version;
     if !rp.deploy.is_empty() {
-        let members: Vec<(String, String)> =
-            rp.deploy.iter().map(|(t, m, _)| (t.clone(), m.clone())).collect();
+        let members: Vec<(String, String)> = rp
+            .deploy
+            .iter()
+            .map(|(t, m, _)| (t.clone(), m.clone()))
+            .collect();
         let files = rp.deploy.iter().filter_map(|(t, m, x)| {
             let reg = schema::registry_for_type(t)?;
             Some((reg.file_path(m, false), x.as_bytes().to_vec()))
@@ -676,8 +729,17 @@ pub fn verify(snap: &Loaded, rp: &RollbackPlan, org: &dyn OrgRead) -> Result<(),
         let (Ok(b), Ok(a)) = (metadata::parse(before), metadata::parse(after)) else {
             continue;
         };
-        if !same(reg, m, &b, &a) {
-            differs.push(format!("{t}/{m} differs"));
+        let d = diff::component(reg, m, Some(&b), Some(&a), Mode::Files);
+        let changes: Vec<&diff::Change> = d
+            .counted()
+            .filter(|c| !(reg.deploy == schema::Deploy::Overlay && uncleared(c)))
+            .collect();
+        if !changes.is_empty() {
+            let lines = crate::render::diff::change_lines(&changes, "");
+            differs.push(format!(
+                "{t}/{m} differs ({})",
+                lines.trim_end().replace('\n', "; ")
+            ));
         }
     }
     for m in &rp.delete {
@@ -786,4 +848,42 @@ pub fn human(rp: &RollbackPlan) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::profile_rollback;
+
+    const NS: &str = "xmlns=\"http://soap.sforce.com/2006/04/metadata\"";
+
+    fn perm(name: &str, on: bool) -> String {
+        format!("<userPermissions><enabled>{on}</enabled><name>{name}</name></userPermissions>")
+    }
+
+    #[test]
+    fn a_profile_gets_explicit_false_for_access_the_snapshot_lacks() {
+        let snap = format!(
+            "<Profile {NS}><custom>true</custom>{}</Profile>",
+            perm("ViewSetup", true)
+        );
+        let now = format!(
+            "<Profile {NS}><custom>true</custom>{}{}{}<fieldPermissions><editable>true</editable><field>Case.Subject</field><readable>true</readable></fieldPermissions></Profile>",
+            perm("ApiEnabled", true),
+            perm("ViewSetup", false),
+            perm("ApiUserOnly", false),
+        );
+        let out = profile_rollback(&snap, &now).unwrap();
+        // Taken back: the flag and the field apply enabled.
+        assert!(
+            out.contains("<enabled>false</enabled>\n        <name>ApiEnabled</name>"),
+            "{out}"
+        );
+        assert!(out.contains("<editable>false</editable>\n        <field>Case.Subject</field>\n        <readable>false</readable>"), "{out}");
+        // The snapshot's own entry wins; an entry granting nothing is not sent.
+        assert!(
+            out.contains("<enabled>true</enabled>\n        <name>ViewSetup</name>"),
+            "{out}"
+        );
+        assert!(!out.contains("ApiUserOnly"), "{out}");
+    }
 }

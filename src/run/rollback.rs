@@ -80,19 +80,18 @@ pub fn run(s: &Streams, a: RollbackArgs) -> Result<Outcome, Error> {
         );
         let left = rp.left_in_place.len() + rp.blocked.len();
         if left > 0 {
-            text.push_str(&format!("{left} component{} apply created {} left in place (listed above).\n", if left == 1 { "" } else { "s" }, if left == 1 { "is" } else { "are" }));
+            text.push_str(&format!(
+                "{left} component{} apply created {} left in place (listed above).\n",
+                if left == 1 { "" } else { "s" },
+                if left == 1 { "is" } else { "are" }
+            ));
         }
         s.out(&text)?;
     }
     Ok(Outcome::Success)
 }
 
-fn doc(
-    label: &str,
-    rp: &RollbackPlan,
-    status: &str,
-    done: Option<&rollback::Done>,
-) -> String {
+fn doc(label: &str, rp: &RollbackPlan, status: &str, done: Option<&rollback::Done>) -> String {
     let d = json!({
         "format_version": FORMAT_VERSION,
         "status": status,
