@@ -82,7 +82,7 @@ pub struct OrgInfoArgs {
 
 /// Which org, and how to log in (the same flags as `sf` where it has them).
 /// Without any: SF_TARGET_ORG, then sf's configured `target-org`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
     /// An sf CLI alias or username, or `local` for the built-in org emulator.
     #[arg(long, short = 'o', value_name = "NAME")]
@@ -278,7 +278,7 @@ pub struct ApplyArgs {
     #[arg(long, short)]
     pub template: Option<String>,
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub target: MultiTargetArgs,
     /// Apply without asking `yes` (needed without a terminal).
     #[arg(long)]
     pub auto_approve: bool,
@@ -312,4 +312,43 @@ pub struct RollbackArgs {
     /// Print one JSON document (with `format_version`) at the end, nothing else.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `TargetArgs` whose `--target-org` may be repeated (apply to several orgs
+/// at once); the login flags apply to each.
+#[derive(Debug, Clone, Args)]
+pub struct MultiTargetArgs {
+    /// An sf CLI alias or username, or `local` for the built-in org emulator;
+    /// repeat it to apply to several orgs concurrently.
+    #[arg(long, short = 'o', value_name = "NAME")]
+    pub target_org: Vec<String>,
+    /// The org's URL: with SF_ACCESS_TOKEN set, or the JWT login host.
+    #[arg(long, value_name = "URL")]
+    pub instance_url: Option<String>,
+    /// JWT bearer: the connected app's consumer key.
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// JWT bearer: the PEM private key whose certificate is on the app.
+    #[arg(long, value_name = "FILE")]
+    pub jwt_key_file: Option<PathBuf>,
+    /// JWT bearer: the user to log in as.
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+    /// Metadata API version (default: the org's newest; 40.0 or newer).
+    #[arg(long, value_name = "VERSION")]
+    pub api_version: Option<String>,
+}
+
+impl MultiTargetArgs {
+    /// The flags for one org (`None`: the default org).
+    pub fn one(&self, org: Option<&str>) -> TargetArgs {
+        TargetArgs {
+            target_org: org.map(str::to_string),
+            instance_url: self.instance_url.clone(),
+            client_id: self.client_id.clone(),
+            jwt_key_file: self.jwt_key_file.clone(),
+            username: self.username.clone(),
+            api_version: self.api_version.clone(),
+        }
+    }
 }

@@ -5,6 +5,7 @@
 //! Streams: stdout carries the plan and the summary (or only JSON under
 //! `--json`/`--json-stream`); stderr carries progress, the prompt, errors.
 
+mod multi;
 mod progress;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -25,10 +26,10 @@ use crate::Outcome;
 use sfprov::diag::Diagnostic;
 
 /// The format of `--json` documents.
-const FORMAT_VERSION: u32 = 1;
+pub(super) const FORMAT_VERSION: u32 = 1;
 
 /// The spec an apply works from.
-struct Spec {
+pub(super) struct Spec {
     name: String,
     /// The text its digest covers (the template's text appended).
     digest_text: String,
@@ -116,7 +117,7 @@ fn file_spec(path: &Path) -> Result<Spec, Error> {
 }
 
 /// The spec: the flags, else the one a saved plan names, else sfprov.toml.
-fn load_spec(a: &ApplyArgs, saved: Option<&Plan>, local: bool) -> Result<Spec, Error> {
+pub(super) fn load_spec(a: &ApplyArgs, saved: Option<&Plan>, local: bool) -> Result<Spec, Error> {
     if let Some(t) = &a.template {
         // A template names no user; on the local org, the starter identity
         // (what `sfprov init` writes) provisions one.
@@ -142,7 +143,7 @@ fn load_spec(a: &ApplyArgs, saved: Option<&Plan>, local: bool) -> Result<Spec, E
 }
 
 /// The template's (or the spec's own) `next_steps`, `{username}` filled in.
-fn next_steps(sp: &Spec, p: &Plan) -> Vec<String> {
+pub(super) fn next_steps(sp: &Spec, p: &Plan) -> Vec<String> {
     let list = |text: &str| -> Option<Vec<String>> {
         let v: toml::Value = toml::from_str(text).ok()?;
         let arr = v.get("next_steps")?.as_array()?;
@@ -235,6 +236,9 @@ fn confirm(p: &Plan) -> Result<(), Error> {
 }
 
 pub fn run(s: &Streams, a: ApplyArgs) -> Result<Outcome, Error> {
+    if a.target.target_org.len() > 1 {
+        return multi::run(s, &a);
+    }
     let cx = Ctx {
         view: if a.json_stream {
             View2::Stream
@@ -257,7 +261,7 @@ pub fn run(s: &Streams, a: ApplyArgs) -> Result<Outcome, Error> {
         .into());
     }
     // `emulator` (the local org's, if any) outlives `org`.
-    let (org, emulator) = connect(&a.target)?;
+    let (org, emulator) = connect(&a.target.one(a.target.target_org.first().map(String::as_str)))?;
     let sp = load_spec(&a, saved.as_ref(), emulator.is_some())?;
     s.err(&render::diagnostics(&sp.loaded.diagnostics, s.verbose));
     let desired = &sp.loaded.desired;
