@@ -261,7 +261,10 @@ pub fn run(s: &Streams, a: ApplyArgs) -> Result<Outcome, Error> {
         .into());
     }
     // `emulator` (the local org's, if any) outlives `org`.
-    let (org, emulator) = connect(&a.target.one(a.target.target_org.first().map(String::as_str)))?;
+    let (org, emulator) = connect(
+        &a.target
+            .one(a.target.target_org.first().map(String::as_str)),
+    )?;
     let sp = load_spec(&a, saved.as_ref(), emulator.is_some())?;
     s.err(&render::diagnostics(&sp.loaded.diagnostics, s.verbose));
     let desired = &sp.loaded.desired;

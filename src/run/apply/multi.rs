@@ -124,9 +124,11 @@ fn one(s: &Streams, a: &ApplyArgs, label: &str, json: bool) -> Result<Done, Erro
 pub fn run(s: &Streams, a: &ApplyArgs) -> Result<Outcome, Error> {
     let labels = &a.target.target_org;
     if a.plan_file.is_some() {
-        return Err(Diagnostic::error("a saved plan is for one org; it cannot be applied to several")
-            .hint("apply the saved plan with one `-o ORG`, or drop PLANFILE to plan each org afresh")
-            .into());
+        return Err(Diagnostic::error(
+            "a saved plan is for one org; it cannot be applied to several",
+        )
+        .hint("apply the saved plan with one `-o ORG`, or drop PLANFILE to plan each org afresh")
+        .into());
     }
     if labels.iter().filter(|l| l.as_str() == "local").count() > 1 {
         return Err(Diagnostic::error("`-o local` is named more than once")
