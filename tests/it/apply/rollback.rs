@@ -309,7 +309,8 @@ fn a_tampered_snapshot_is_refused_with_what_is_wrong() {
     let good = only_snapshot(dir.path());
     rollback::load(&good).unwrap();
     let work = tempfile::tempdir().unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, &str)> = vec![
+    type Tamper = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Tamper, &str)> = vec![
         (
             "edited",
             Box::new(|d: &Path| {
