@@ -389,6 +389,21 @@ fn the_command_rolls_back_the_newest_snapshot_and_refuses_without_a_terminal() {
 
     let r = sf(dir.path(), &h, &["apply", "--auto-approve"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+    // Rollback takes the lock apply takes.
+    let held = sfprov::apply::lock::acquire(
+        &dir.path().join(".sfprov/locks"),
+        &h.org_id,
+        "sfprov apply (test)",
+    )
+    .unwrap();
+    let r = sf(dir.path(), &h, &["rollback", "--auto-approve"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr.contains(&format!("pid {}", std::process::id())),
+        "{}",
+        r.stderr
+    );
+    drop(held);
     let r = sf(dir.path(), &h, &["rollback", "--auto-approve"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("Rollback complete!"), "{}", r.stdout);
