@@ -39,6 +39,9 @@ pub enum Command {
     /// Plan, confirm, then provision: deploy the metadata, create the user,
     /// assign, verify. With PLANFILE, apply exactly that saved plan.
     Apply(ApplyArgs),
+    /// Return an org's metadata to a snapshot apply took (default: the
+    /// newest for the org); with --remove-user, also the user and assignments.
+    Rollback(RollbackArgs),
     /// Look at an org: `sfprov org info` shows what to check before provisioning.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -79,7 +82,7 @@ pub struct OrgInfoArgs {
 
 /// Which org, and how to log in (the same flags as `sf` where it has them).
 /// Without any: SF_TARGET_ORG, then sf's configured `target-org`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
     /// An sf CLI alias or username, or `local` for the built-in org emulator.
     #[arg(long, short = 'o', value_name = "NAME")]
@@ -275,7 +278,7 @@ pub struct ApplyArgs {
     #[arg(long, short)]
     pub template: Option<String>,
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub target: MultiTargetArgs,
     /// Apply without asking `yes` (needed without a terminal).
     #[arg(long)]
     pub auto_approve: bool,
@@ -289,4 +292,63 @@ pub struct ApplyArgs {
     /// no email; the admin logs in as the user once, see the next steps).
     #[arg(long)]
     pub send_password_email: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// A snapshot directory (`.sfprov/snapshots/ORG_ID/TIMESTAMP`; default:
+    /// the newest for the org).
+    #[arg(value_name = "SNAPSHOT_DIR")]
+    pub snapshot_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Roll back without asking `yes` (needed without a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Also deactivate the user apply created (never deleted) and delete the
+    /// assignments apply added.
+    #[arg(long)]
+    pub remove_user: bool,
+    /// Print one JSON document (with `format_version`) at the end, nothing else.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `TargetArgs` whose `--target-org` may be repeated (apply to several orgs
+/// at once); the login flags apply to each.
+#[derive(Debug, Clone, Args)]
+pub struct MultiTargetArgs {
+    /// An sf CLI alias or username, or `local` for the built-in org emulator;
+    /// repeat it to apply to several orgs concurrently.
+    #[arg(long, short = 'o', value_name = "NAME")]
+    pub target_org: Vec<String>,
+    /// The org's URL: with SF_ACCESS_TOKEN set, or the JWT login host.
+    #[arg(long, value_name = "URL")]
+    pub instance_url: Option<String>,
+    /// JWT bearer: the connected app's consumer key.
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// JWT bearer: the PEM private key whose certificate is on the app.
+    #[arg(long, value_name = "FILE")]
+    pub jwt_key_file: Option<PathBuf>,
+    /// JWT bearer: the user to log in as.
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+    /// Metadata API version (default: the org's newest; 40.0 or newer).
+    #[arg(long, value_name = "VERSION")]
+    pub api_version: Option<String>,
+}
+
+impl MultiTargetArgs {
+    /// The flags for one org (`None`: the default org).
+    pub fn one(&self, org: Option<&str>) -> TargetArgs {
+        TargetArgs {
+            target_org: org.map(str::to_string),
+            instance_url: self.instance_url.clone(),
+            client_id: self.client_id.clone(),
+            jwt_key_file: self.jwt_key_file.clone(),
+            username: self.username.clone(),
+            api_version: self.api_version.clone(),
+        }
+    }
 }

@@ -14,6 +14,7 @@ pub mod logging;
 mod org;
 mod plan;
 pub mod report;
+mod rollback;
 pub mod signals;
 
 use crate::cli::{
@@ -79,6 +80,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Plan(a) => plan::run(&s, a),
         Command::Show(a) => plan::show(&s, a),
         Command::Apply(a) => apply::run(&s, a),
+        Command::Rollback(a) => rollback::run(&s, a),
         Command::Org(c) => org::run(&s, c),
         Command::Emulator(EmulatorCommand::Serve(a)) => emulator_serve(&s, a),
     }

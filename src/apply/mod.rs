@@ -12,6 +12,7 @@ pub mod lock;
 pub mod observer;
 pub mod package;
 pub mod records;
+pub mod rollback;
 pub mod snapshot;
 pub mod stale;
 

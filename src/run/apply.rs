@@ -5,6 +5,7 @@
 //! Streams: stdout carries the plan and the summary (or only JSON under
 //! `--json`/`--json-stream`); stderr carries progress, the prompt, errors.
 
+mod multi;
 mod progress;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -20,15 +21,15 @@ use sfprov::plan::{self, file, manifest, Plan, View};
 use sfprov::{generate, render, spec, templates};
 
 use super::{spec_failure, unknown_template, Error, Streams};
-use crate::cli::ApplyArgs;
+use crate::cli::{ApplyArgs, TargetArgs};
 use crate::Outcome;
 use sfprov::diag::Diagnostic;
 
 /// The format of `--json` documents.
-const FORMAT_VERSION: u32 = 1;
+pub(super) const FORMAT_VERSION: u32 = 1;
 
 /// The spec an apply works from.
-struct Spec {
+pub(super) struct Spec {
     name: String,
     /// The text its digest covers (the template's text appended).
     digest_text: String,
@@ -116,7 +117,7 @@ fn file_spec(path: &Path) -> Result<Spec, Error> {
 }
 
 /// The spec: the flags, else the one a saved plan names, else sfprov.toml.
-fn load_spec(a: &ApplyArgs, saved: Option<&Plan>, local: bool) -> Result<Spec, Error> {
+pub(super) fn load_spec(a: &ApplyArgs, saved: Option<&Plan>, local: bool) -> Result<Spec, Error> {
     if let Some(t) = &a.template {
         // A template names no user; on the local org, the starter identity
         // (what `sfprov init` writes) provisions one.
@@ -142,7 +143,7 @@ fn load_spec(a: &ApplyArgs, saved: Option<&Plan>, local: bool) -> Result<Spec, E
 }
 
 /// The template's (or the spec's own) `next_steps`, `{username}` filled in.
-fn next_steps(sp: &Spec, p: &Plan) -> Vec<String> {
+pub(super) fn next_steps(sp: &Spec, p: &Plan) -> Vec<String> {
     let list = |text: &str| -> Option<Vec<String>> {
         let v: toml::Value = toml::from_str(text).ok()?;
         let arr = v.get("next_steps")?.as_array()?;
@@ -168,15 +169,48 @@ fn next_steps(sp: &Spec, p: &Plan) -> Vec<String> {
 
 /// The org to apply to; for `--target-org local`, also the emulator, which
 /// the caller holds until apply is done.
-fn connect(a: &ApplyArgs) -> Result<(RemoteOrg, Option<LocalOrg>), Error> {
+pub(super) fn connect(t: &TargetArgs) -> Result<(RemoteOrg, Option<LocalOrg>), Error> {
     let env = Environment::from_process();
-    let (target_opts, connect) = super::org::target_options(&a.target, &env)?;
+    let (target_opts, connect) = super::org::target_options(t, &env)?;
     let target = org::resolve_target(&target_opts, &env)?;
     let (connected, local) = org::local::connect_target(&target, &connect)?;
     Ok((
         RemoteOrg::new(connected, Wait::cancel_on_ctrl_c(None)),
         local,
     ))
+}
+
+/// The org's id; an access-token login does not know it: ask the org.
+pub(super) fn org_id(org: &RemoteOrg) -> Result<String, Error> {
+    Ok(match org.org_id() {
+        Some(id) => id,
+        None => org
+            .query("SELECT Id FROM Organization")?
+            .records
+            .first()
+            .and_then(|r| r.get("Id"))
+            .and_then(Value::as_str)
+            .map_or_else(|| org.label(), str::to_string),
+    })
+}
+
+/// The project root (snapshots live under its `.sfprov/`), else here.
+pub(super) fn project_root() -> PathBuf {
+    sfprov::project::discover_from_cwd()
+        .root()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// The per-org lock apply and rollback share (`~/.sfprov/locks`).
+pub(super) fn take_lock(root: &Path, org_id: &str) -> Result<lock::Lock, Error> {
+    let lock_dir = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map_or_else(
+            || root.join(".sfprov/locks"),
+            |h| PathBuf::from(h).join(".sfprov/locks"),
+        );
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    Ok(lock::acquire(&lock_dir, org_id, &command)?)
 }
 
 /// Asks `yes` on the terminal.
@@ -202,6 +236,9 @@ fn confirm(p: &Plan) -> Result<(), Error> {
 }
 
 pub fn run(s: &Streams, a: ApplyArgs) -> Result<Outcome, Error> {
+    if a.target.target_org.len() > 1 {
+        return multi::run(s, &a);
+    }
     let cx = Ctx {
         view: if a.json_stream {
             View2::Stream
@@ -224,33 +261,17 @@ pub fn run(s: &Streams, a: ApplyArgs) -> Result<Outcome, Error> {
         .into());
     }
     // `emulator` (the local org's, if any) outlives `org`.
-    let (org, emulator) = connect(&a)?;
+    let (org, emulator) = connect(
+        &a.target
+            .one(a.target.target_org.first().map(String::as_str)),
+    )?;
     let sp = load_spec(&a, saved.as_ref(), emulator.is_some())?;
     s.err(&render::diagnostics(&sp.loaded.diagnostics, s.verbose));
     let desired = &sp.loaded.desired;
 
-    // An access-token login does not know the org id: ask the org.
-    let org_id = match org.org_id() {
-        Some(id) => id,
-        None => org
-            .query("SELECT Id FROM Organization")?
-            .records
-            .first()
-            .and_then(|r| r.get("Id"))
-            .and_then(Value::as_str)
-            .map_or_else(|| org.label(), str::to_string),
-    };
-    let root = sfprov::project::discover_from_cwd()
-        .root()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let lock_dir = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map_or_else(
-            || root.join(".sfprov/locks"),
-            |h| PathBuf::from(h).join(".sfprov/locks"),
-        );
-    let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let _lock = lock::acquire(&lock_dir, &org_id, &command)?;
+    let org_id = org_id(&org)?;
+    let root = project_root();
+    let _lock = take_lock(&root, &org_id)?;
 
     let plan_opts = plan::Options {
         spec_name: sp.name.clone(),

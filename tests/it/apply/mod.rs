@@ -7,4 +7,6 @@
 mod cli;
 mod converge;
 mod faults;
+mod multi;
+mod rollback;
 mod support;
