@@ -128,6 +128,8 @@ pub struct Provisioned {
     pub components: Vec<(String, String, Option<String>)>,
     pub users: usize,
     pub assignments: Vec<(String, String)>,
+    /// SetupEntityAccess rows opening a connected app (a repeat shows).
+    pub app_access: usize,
 }
 
 pub fn provisioned(h: &EmulatorHandle, s: &Spec) -> Provisioned {
@@ -179,10 +181,25 @@ pub fn provisioned(h: &EmulatorHandle, s: &Spec) -> Provisioned {
             }
         }
         assignments.sort();
+        let apps: Vec<&str> = st
+            .rows("ConnectedApplication")
+            .iter()
+            .filter_map(|a| a.get("Id").and_then(Value::as_str))
+            .collect();
+        let app_access = st
+            .rows("SetupEntityAccess")
+            .iter()
+            .filter(|r| {
+                r.get("SetupEntityId")
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| apps.contains(&id))
+            })
+            .count();
         Provisioned {
             components,
             users: users.len(),
             assignments,
+            app_access,
         }
     })
 }
