@@ -74,7 +74,10 @@ fn a_fault_at_each_step_then_a_rerun_converges_to_a_clean_run() {
         provisioned(&h, &s)
     };
     assert_eq!(clean.users, 1);
-    assert_eq!(clean.app_access, 1, "the Zendesk app is opened to the profile");
+    assert_eq!(
+        clean.app_access, 1,
+        "the Zendesk app is opened to the profile"
+    );
     let mut matrix = Vec::new();
     for (step, rule) in steps() {
         for (fault, action) in faults() {
