@@ -87,6 +87,13 @@ pub struct TargetArgs {
     /// An sf CLI alias or username, or `local` for the built-in org emulator.
     #[arg(long, short = 'o', value_name = "NAME")]
     pub target_org: Option<String>,
+    #[command(flatten)]
+    pub login: LoginArgs,
+}
+
+/// How to log in, for every org a command names.
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
     /// The org's URL: with SF_ACCESS_TOKEN set, or the JWT login host.
     #[arg(long, value_name = "URL")]
     pub instance_url: Option<String>,
@@ -322,21 +329,8 @@ pub struct MultiTargetArgs {
     /// repeat it to apply to several orgs concurrently.
     #[arg(long, short = 'o', value_name = "NAME")]
     pub target_org: Vec<String>,
-    /// The org's URL: with SF_ACCESS_TOKEN set, or the JWT login host.
-    #[arg(long, value_name = "URL")]
-    pub instance_url: Option<String>,
-    /// JWT bearer: the connected app's consumer key.
-    #[arg(long, value_name = "ID")]
-    pub client_id: Option<String>,
-    /// JWT bearer: the PEM private key whose certificate is on the app.
-    #[arg(long, value_name = "FILE")]
-    pub jwt_key_file: Option<PathBuf>,
-    /// JWT bearer: the user to log in as.
-    #[arg(long, value_name = "USER")]
-    pub username: Option<String>,
-    /// Metadata API version (default: the org's newest; 40.0 or newer).
-    #[arg(long, value_name = "VERSION")]
-    pub api_version: Option<String>,
+    #[command(flatten)]
+    pub login: LoginArgs,
 }
 
 impl MultiTargetArgs {
@@ -344,11 +338,7 @@ impl MultiTargetArgs {
     pub fn one(&self, org: Option<&str>) -> TargetArgs {
         TargetArgs {
             target_org: org.map(str::to_string),
-            instance_url: self.instance_url.clone(),
-            client_id: self.client_id.clone(),
-            jwt_key_file: self.jwt_key_file.clone(),
-            username: self.username.clone(),
-            api_version: self.api_version.clone(),
+            login: self.login.clone(),
         }
     }
 }

@@ -26,13 +26,13 @@ pub fn target_options(
     Ok((
         TargetOptions {
             target_org: t.target_org.clone(),
-            instance_url: t.instance_url.clone(),
-            client_id: t.client_id.clone(),
-            jwt_key_file: t.jwt_key_file.clone(),
-            username: t.username.clone(),
+            instance_url: t.login.instance_url.clone(),
+            client_id: t.login.client_id.clone(),
+            jwt_key_file: t.login.jwt_key_file.clone(),
+            username: t.login.username.clone(),
         },
         ConnectOptions {
-            api_version: t.api_version.clone(),
+            api_version: t.login.api_version.clone(),
             // `--target-org local` keeps one org per project: under the
             // project root found upward, as sf finds it (else here).
             project_dir: sfprov::project::discover_from_cwd().root().map(Into::into),
