@@ -132,6 +132,18 @@ pub struct ServeArgs {
     /// Fault-injection rules (JSON array).
     #[arg(long)]
     pub faults: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate (needs --tls-key); clients trust
+    /// it through NODE_EXTRA_CA_CERTS or REQUESTS_CA_BUNDLE.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Register this certificate (PEM) on the org's connected app, so JWT
+    /// bearer logins (`sf org login jwt`, `sfprov --jwt-key-file`) signed with
+    /// its private key succeed.
+    #[arg(long, value_name = "PEM")]
+    pub jwt_cert: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -95,6 +95,8 @@ fn emulator_serve(s: &Streams, a: ServeArgs) -> Result<Outcome, Error> {
         state_dir: a.state,
         seed_file: a.seed,
         faults_file: a.faults,
+        tls: a.tls_cert.zip(a.tls_key),
+        jwt_cert: a.jwt_cert,
     };
     let mut printed: Result<(), Error> = Ok(());
     sfprov::emulator::serve(

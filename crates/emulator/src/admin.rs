@@ -17,6 +17,28 @@ pub fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/faults", get(list).put(replace).post(add).delete(clear))
         .route("/state", get(state))
+        .route("/oauth-clients", axum::routing::post(add_client))
+}
+
+/// `POST /__emulator/oauth-clients {"client_id", "certificate"}`: registers
+/// a certificate (PEM) for JWT bearer logins with that consumer key, on a
+/// running emulator (the route form of `emulator serve --jwt-cert`).
+#[derive(serde::Deserialize)]
+struct NewClient {
+    client_id: String,
+    certificate: String,
+}
+
+async fn add_client(State(shared): State<Arc<Shared>>, Json(c): Json<NewClient>) -> Response {
+    if c.client_id.is_empty() || super::auth::public_key(&c.certificate).is_none() {
+        return (
+            StatusCode::BAD_REQUEST,
+            "expected {\"client_id\": \"…\", \"certificate\": \"-----BEGIN CERTIFICATE-----…\"} with an RSA certificate or public key\n",
+        )
+            .into_response();
+    }
+    shared.add_oauth_client(&c.client_id, &c.certificate);
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn list(State(shared): State<Arc<Shared>>) -> Json<Vec<FaultRule>> {

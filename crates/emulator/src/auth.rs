@@ -248,6 +248,33 @@ fn pre_authorized(shared: &Shared, user_id: &str, profiles: &[String], labels: &
         .any(|ps| labels.iter().any(|l| l == str_field(ps, "Label")))
 }
 
+/// Reads `emulator serve --jwt-cert FILE`: a PEM certificate or RSA public
+/// key, at most 64 KiB, that must hold a key JWT assertions can be verified with.
+pub fn read_certificate(path: &std::path::Path) -> Result<String, super::EmulatorError> {
+    use std::io::Read;
+    let read = |source| super::EmulatorError::Read {
+        what: "--jwt-cert",
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut pem = String::new();
+    std::fs::File::open(path)
+        .map_err(read)?
+        .take(64 * 1024)
+        .read_to_string(&mut pem)
+        .map_err(read)?;
+    if public_key(&pem).is_none() {
+        return Err(super::EmulatorError::Invalid {
+            what: "--jwt-cert",
+            path: path.to_path_buf(),
+            message: "no RSA certificate or public key in PEM (BEGIN CERTIFICATE or BEGIN PUBLIC KEY); \
+                      make one with `openssl req -x509 -newkey rsa:2048 -nodes -keyout server.key -out server.crt`"
+                .into(),
+        });
+    }
+    Ok(pem)
+}
+
 /// The RSA public key in a PEM certificate or public key.
 pub fn public_key(pem: &str) -> Option<RsaPublicKey> {
     let pem = pem.trim();
@@ -303,12 +330,16 @@ fn jwt_bearer(shared: &Shared, assertion: &str) -> Response {
     if !verified {
         return grant("invalid assertion");
     }
+    // The org's own URL is its My Domain login URL, which Salesforce accepts
+    // as an audience too (`sf org login jwt --instance-url` sends it).
+    let own = shared.base_url().trim_end_matches('/');
+    let audience = |a: &str| {
+        let a = a.trim_end_matches('/');
+        AUDIENCES.contains(&a) || (!own.is_empty() && a.eq_ignore_ascii_case(own))
+    };
     let aud_ok = match claims.get("aud") {
-        Some(Value::String(a)) => AUDIENCES.contains(&a.trim_end_matches('/')),
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(Value::as_str)
-            .any(|a| AUDIENCES.contains(&a.trim_end_matches('/'))),
+        Some(Value::String(a)) => audience(a),
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).any(audience),
         _ => false,
     };
     if !aud_ok {

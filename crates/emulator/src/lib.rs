@@ -126,6 +126,8 @@ pub struct Config {
     pub retrieve_polls: u32,
     /// Rows per REST query page before `nextRecordsUrl` (Salesforce: 2000).
     pub query_batch: usize,
+    /// Serve HTTPS with this certificate and key instead of HTTP.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Default for Config {
@@ -138,6 +140,7 @@ impl Default for Config {
             deploy_polls: 1,
             retrieve_polls: 1,
             query_batch: 2000,
+            tls: None,
         }
     }
 }
@@ -196,9 +199,11 @@ pub fn spawn_local(project_dir: &Path) -> Result<EmulatorHandle, EmulatorError> 
 }
 
 fn spawn_on(config: Config, port: u16) -> Result<EmulatorHandle, EmulatorError> {
+    let tls = config.tls.clone();
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let shared = Arc::new(Shared::new(config)?);
-    let running = server::start(shared.clone(), port)?;
-    let url = format!("http://{}", running.addr);
+    let running = server::start(shared.clone(), port, tls)?;
+    let url = format!("{scheme}://{}", running.addr);
     shared.set_base_url(&url);
     let session = shared.admin_session();
     Ok(EmulatorHandle {
@@ -293,6 +298,11 @@ pub struct ServeOptions {
     pub seed_file: Option<PathBuf>,
     /// Fault rules (JSON array of `FaultRule`).
     pub faults_file: Option<PathBuf>,
+    /// Serve HTTPS: a PEM certificate (chain) and its private key.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// A PEM certificate (or public key) registered on the seed's connected
+    /// app, so JWT bearer logins signed with its private key succeed.
+    pub jwt_cert: Option<PathBuf>,
 }
 
 /// What `serve` announces once listening (the one stdout line of the command).
@@ -338,11 +348,21 @@ pub fn serve(
         config.faults = faults::from_file(path)?;
     }
     config.state_dir = opts.state_dir.clone();
+    if let Some((cert, key)) = &opts.tls {
+        config.tls = Some(server::tls_config(cert, key)?);
+    }
+    let jwt_cert = match &opts.jwt_cert {
+        Some(path) => Some(auth::read_certificate(path)?),
+        None => None,
+    };
     let interrupt = match stop {
         Some(_) => None,
         None => Some(server::Interrupt::register()?),
     };
     let handle = spawn_on(config, opts.port.unwrap_or(0))?;
+    if let Some(pem) = jwt_cert {
+        handle.add_oauth_client(&handle.client_id, &pem);
+    }
     on_ready(&Ready {
         instance_url: handle.url.clone(),
         access_token: handle.access_token.clone(),

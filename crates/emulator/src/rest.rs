@@ -196,6 +196,7 @@ fn route(
 ) -> Response {
     match (method.as_str(), segs) {
         ("GET", ["query"]) => match params.get("q") {
+            Some(q) if params.get("columns").is_some_and(|c| c == "true") => columns(shared, q),
             Some(q) => query(shared, version, q),
             None => error(
                 StatusCode::BAD_REQUEST,
@@ -459,6 +460,18 @@ fn query(shared: &Shared, version: &str, q: &str) -> Response {
         }
     };
     page(shared, version, total, rows, None)
+}
+
+/// `query?q=…&columns=true`: the query's columns, no rows.
+fn columns(shared: &Shared, q: &str) -> Response {
+    let parsed = match soql::parse(q) {
+        Ok(p) => p,
+        Err(e) => return rest_error(e),
+    };
+    match soql::metadata(&shared.lock(), &parsed) {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => rest_error(e),
+    }
 }
 
 fn page(

@@ -75,8 +75,13 @@ impl Drop for Running {
     }
 }
 
-/// Binds 127.0.0.1:`port` and serves on a new thread.
-pub fn start(shared: Arc<Shared>, port: u16) -> Result<Running, EmulatorError> {
+/// Binds 127.0.0.1:`port` and serves on a new thread; over TLS when `tls`
+/// is given (`emulator serve --tls-cert/--tls-key`).
+pub fn start(
+    shared: Arc<Shared>,
+    port: u16,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> Result<Running, EmulatorError> {
     let std_listener = std::net::TcpListener::bind(("127.0.0.1", port))
         .map_err(|source| EmulatorError::Bind { port, source })?;
     std_listener
@@ -101,7 +106,8 @@ pub fn start(shared: Arc<Shared>, port: u16) -> Result<Running, EmulatorError> {
     let thread = std::thread::Builder::new()
         .name("sfprov-emulator".into())
         .spawn(move || {
-            rt.block_on(accept_loop(listener, app, rx));
+            let tls = tls.map(tokio_rustls::TlsAcceptor::from);
+            rt.block_on(accept_loop(listener, app, tls, rx));
             rt.shutdown_timeout(std::time::Duration::from_secs(1));
         })
         .map_err(|e| EmulatorError::Runtime(e.to_string()))?;
@@ -112,7 +118,12 @@ pub fn start(shared: Arc<Shared>, port: u16) -> Result<Running, EmulatorError> {
     })
 }
 
-async fn accept_loop(listener: TcpListener, app: Router, mut stop: oneshot::Receiver<()>) {
+async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    mut stop: oneshot::Receiver<()>,
+) {
     let graceful = GracefulShutdown::new();
     loop {
         let (stream, _) = tokio::select! {
@@ -125,19 +136,165 @@ async fn accept_loop(listener: TcpListener, app: Router, mut stop: oneshot::Rece
         let control = ConnControl::default();
         let notify = control.0.clone();
         let svc = app.clone().layer(axum::Extension(control));
-        let conn = hyper::server::conn::http1::Builder::new()
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
-        let conn = graceful.watch(conn);
+        let svc = tower::ServiceExt::map_request(svc, normalize_path);
+        let svc = LogRequests(svc);
+        let svc = TowerToHyperService::new(svc);
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            tokio::select! {
-                _ = conn => {}
-                // A fault asked to drop: dropping the future closes the socket.
-                _ = notify.notified() => {}
+            match tls {
+                None => serve_connection(TokioIo::new(stream), svc, watcher, notify).await,
+                Some(acceptor) => {
+                    // A client that never finishes its handshake is dropped.
+                    let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+                    if let Ok(Ok(stream)) = handshake.await {
+                        serve_connection(TokioIo::new(stream), svc, watcher, notify).await
+                    }
+                }
             }
         });
     }
     drop(listener);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), graceful.shutdown()).await;
+}
+
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn serve_connection<I, S>(
+    io: I,
+    svc: S,
+    watcher: hyper_util::server::graceful::Watcher,
+    notify: Arc<tokio::sync::Notify>,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::HttpService<hyper::body::Incoming> + Send + 'static,
+    S::Future: Send + 'static,
+    S::ResBody: Send + 'static,
+    <S::ResBody as hyper::body::Body>::Data: Send,
+    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, svc);
+    let conn = watcher.watch(conn);
+    tokio::select! {
+        _ = conn => {}
+        // A fault asked to drop: dropping the future closes the socket.
+        _ = notify.notified() => {}
+    }
+}
+
+/// Reads a PEM certificate chain and private key into a TLS server config.
+pub fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<Arc<rustls::ServerConfig>, EmulatorError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let invalid = |path: &std::path::Path, message: String| EmulatorError::Invalid {
+        what: "--tls",
+        path: path.to_path_buf(),
+        message,
+    };
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .and_then(|it| it.collect::<Result<_, _>>())
+        .map_err(|e| invalid(cert, format!("{e}; expected a PEM certificate (BEGIN CERTIFICATE)")))?;
+    if certs.is_empty() {
+        return Err(invalid(cert, "no certificate in the file; expected PEM (BEGIN CERTIFICATE)".into()));
+    }
+    // The key's parse error never quotes the file.
+    let key_der = PrivateKeyDer::from_pem_file(key)
+        .map_err(|_| invalid(key, "no PEM private key in the file (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY)".into()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| EmulatorError::Runtime(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key_der)
+        .map_err(|e| invalid(key, format!("the key does not fit the certificate: {e}")))?;
+    Ok(Arc::new(config))
+}
+
+/// Salesforce serves `//services/data/...` as `/services/data/...`: clients
+/// that keep the instance URL with a trailing slash (the Salesforce CLI after
+/// `sf org login access-token`) join paths onto it. Runs of `/` in the path
+/// collapse to one before routing; the query string is kept as sent.
+fn normalize_path<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
+    let uri = req.uri();
+    if !uri.path().contains("//") {
+        return req;
+    }
+    let mut path = String::with_capacity(uri.path().len());
+    for c in uri.path().chars() {
+        if !(c == '/' && path.ends_with('/')) {
+            path.push(c);
+        }
+    }
+    let path_and_query = match uri.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path,
+    };
+    let mut parts = uri.clone().into_parts();
+    if let Ok(pq) = path_and_query.parse() {
+        parts.path_and_query = Some(pq);
+        if let Ok(u) = axum::http::Uri::from_parts(parts) {
+            *req.uri_mut() = u;
+        }
+    }
+    req
+}
+
+/// Logs each request at debug level (`sfprov emulator serve -v`): method,
+/// path, status and time. The query string is shown for the REST API (SOQL
+/// worth seeing) and left out elsewhere: a client may send a password or a
+/// token in an OAuth request's query.
+#[derive(Clone)]
+struct LogRequests<S>(S);
+
+impl<S, B> tower::Service<axum::http::Request<B>> for LogRequests<S>
+where
+    S: tower::Service<axum::http::Request<B>, Response = axum::response::Response>
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<S::Response, S::Error>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+        if !log::log_enabled!(log::Level::Debug) {
+            return Box::pin(self.0.call(req));
+        }
+        let uri = req.uri();
+        let line = match uri.query() {
+            Some(q) if uri.path().contains("/services/data/") => {
+                format!("{} {}?{}", req.method(), uri.path(), q)
+            }
+            _ => format!("{} {}", req.method(), uri.path()),
+        };
+        let started = std::time::Instant::now();
+        let fut = self.0.call(req);
+        Box::pin(async move {
+            let res = fut.await;
+            if let Ok(r) = &res {
+                log::debug!(
+                    "{line} -> {} ({} ms)",
+                    r.status().as_u16(),
+                    started.elapsed().as_millis()
+                );
+            }
+            res
+        })
+    }
 }
 
 /// Ctrl-C (and, on Unix, SIGTERM), registered before the ready line is

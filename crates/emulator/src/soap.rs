@@ -48,7 +48,10 @@ impl Node {
     }
 
     pub fn bool_of(&self, name: &str) -> Option<bool> {
-        self.text_of(name).map(|t| t == "true" || t == "1")
+        // Salesforce reads booleans without regard to case: simple-salesforce
+        // sends `True`/`False` (Python's spelling) and production orgs accept it.
+        self.text_of(name)
+            .map(|t| t.trim().eq_ignore_ascii_case("true") || t.trim() == "1")
     }
 }
 

@@ -140,6 +140,7 @@ const ORGANIZATION: &[&str] = &[
     "IsSandbox:boolean:",
     "NamespacePrefix:string:",
     "InstanceName:string:",
+    "TrialExpirationDate:datetime:",
 ];
 
 /// The sObjects the emulator serves.

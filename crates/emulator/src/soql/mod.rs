@@ -7,10 +7,12 @@
 //! `XId` fields; parsing is in `parse.rs`). Errors are Salesforce's
 //! MALFORMED_QUERY, INVALID_TYPE and INVALID_FIELD.
 
+mod columns;
 mod parse;
 
 use serde_json::{json, Map, Value};
 
+pub use columns::metadata;
 pub use parse::parse;
 use parse::{Cond, Query};
 
@@ -117,14 +119,7 @@ fn like(v: &Value, pattern: &Value) -> bool {
 
 /// Runs a query; returns (totalSize, rows as JSON, sObject type).
 pub fn run(st: &OrgState, q: &Query, version: &str) -> Result<(usize, Vec<Value>), RestError> {
-    let Some(sobject) = sobjects::SOBJECTS
-        .iter()
-        .map(|s| s.to_string())
-        .chain(st.seed.objects.iter().map(|o| o.name.clone()))
-        .find(|s| s.eq_ignore_ascii_case(&q.from))
-    else {
-        return Err(err("INVALID_TYPE", format!("sObject type '{}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.", q.from), &[]));
-    };
+    let sobject = resolve_sobject(st, &q.from)?;
     // Validate every column once, even with no rows.
     let empty = Record::new();
     for f in q.fields.iter().chain(q.conds.iter().map(|c| &c.field)) {
@@ -165,6 +160,33 @@ pub fn run(st: &OrgState, q: &Query, version: &str) -> Result<(usize, Vec<Value>
         out.push(row);
     }
     Ok((rows.len(), out))
+}
+
+/// The sObject a FROM names, spelled as the org spells it, or INVALID_TYPE.
+fn resolve_sobject(st: &OrgState, from: &str) -> Result<String, RestError> {
+    sobjects::SOBJECTS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(st.seed.objects.iter().map(|o| o.name.clone()))
+        .find(|s| s.eq_ignore_ascii_case(from))
+        .ok_or_else(|| err("INVALID_TYPE", format!("sObject type '{from}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names."), &[]))
+}
+
+/// The sObject of a child relationship of `parent`, or INVALID_TYPE.
+fn child_type(parent: &str, relationship: &str) -> Result<String, RestError> {
+    CHILD_RELATIONSHIPS
+        .iter()
+        .find(|(p, rel, _, _)| *p == parent && rel.eq_ignore_ascii_case(relationship))
+        .map(|(_, _, child, _)| child.to_string())
+        .ok_or_else(|| unknown_relationship(relationship))
+}
+
+fn unknown_relationship(relationship: &str) -> RestError {
+    err(
+        "INVALID_TYPE",
+        format!("Didn't understand relationship '{relationship}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."),
+        &[],
+    )
 }
 
 /// Whether a row meets every condition.
@@ -236,11 +258,7 @@ fn child_rows(
         .iter()
         .find(|(p, rel, _, _)| *p == parent && rel.eq_ignore_ascii_case(&q.from))
     else {
-        return Err(err(
-            "INVALID_TYPE",
-            format!("Didn't understand relationship '{}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.", q.from),
-            &[],
-        ));
+        return Err(unknown_relationship(&q.from));
     };
     let parent_id = super::state::id_of(r);
     let mut rows = Vec::new();
