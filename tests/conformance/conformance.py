@@ -99,7 +99,7 @@ class Context:
                 f"sf {' '.join(args)} failed (exit {p.returncode}): "
                 f"{doc.get('name')}: {doc.get('message')}"
             )
-        return doc.get("result", doc)
+        return doc.get("result", doc) if ok else doc
 
     def node(self, script, *args):
         p = self.run([NODE, os.path.join(HERE, script), *args])
@@ -109,7 +109,7 @@ class Context:
 
     def start_emulator(self, *extra):
         p = subprocess.Popen(
-            [SFPROV, "emulator", "serve", *extra],
+            [SFPROV, "emulator", "serve", "-v", *extra],
             stdout=subprocess.PIPE,
             stderr=open(os.path.join(self.work, f"emulator{len(self.emulators)}.log"), "w"),
             text=True,
@@ -231,6 +231,30 @@ def data_query_count(cx):
     check(r["totalSize"] >= 4, f"totalSize {r['totalSize']}")
 
 
+@step("sf data query --use-tooling-api (SandboxProcess)")
+def tooling_query(cx):
+    r = cx.sf(
+        "data", "query", "--use-tooling-api", "-q", "SELECT Id, SandboxName, Status FROM SandboxProcess",
+        "-o", "local",
+    )
+    check(r["totalSize"] == 0 and r["records"] == [], f"a production org copies no sandboxes: {r}")
+
+
+@step("sf org display user (a semi-join query)")
+def display_user(cx):
+    r = cx.sf("org", "display", "user", "-o", "local")
+    check(r.get("profileName") == "System Administrator", f"profileName {r.get('profileName')}")
+    check(r.get("username") == ADMIN, f"username {r.get('username')}")
+
+
+@step("sf org create user is refused as on any production org (scratch orgs only)")
+def create_user(cx):
+    # sf creates users only in scratch orgs; the emulator is a production
+    # org and does not pretend otherwise. `sfprov apply` creates the user.
+    r = cx.sf("org", "create", "user", "-o", "local", ok=False)
+    check(r.get("name") == "NonScratchOrgError", f"{r.get('name')}: {r.get('message')}")
+
+
 @step("sfprov generate --template zendesk (the project sf deploys)")
 def generate(cx):
     cx.project = os.path.join(cx.work, "project")
@@ -302,6 +326,14 @@ def retrieve_manifest(cx):
     check(("PermissionSet", "Zendesk_Integration") in names, f"retrieved {sorted(names)}")
 
 
+@step("sf org assign permsetlicense")
+def assign_psl(cx):
+    # The integration user's license (Salesforce Integration) needs this
+    # license before a permission set with object access can be assigned.
+    r = cx.sf("org", "assign", "permsetlicense", "-n", "SalesforceAPIIntegrationPsl", "-b", INTEGRATION_USER, "-o", "local")
+    check(not r.get("failures"), f"failures {r.get('failures')}")
+
+
 @step("sf org assign permset")
 def assign_permset(cx):
     r = cx.sf("org", "assign", "permset", "-n", "Zendesk_Integration", "-b", INTEGRATION_USER, "-o", "local")
@@ -313,12 +345,6 @@ def assign_permset(cx):
         "-o", "local",
     )
     check(q["totalSize"] == 1, f"{q['totalSize']} assignments")
-
-
-@step("sf org assign permsetlicense")
-def assign_psl(cx):
-    r = cx.sf("org", "assign", "permsetlicense", "-n", "SalesforceAPIIntegrationPsl", "-b", INTEGRATION_USER, "-o", "local")
-    check(not r.get("failures"), f"failures {r.get('failures')}")
 
 
 @step("sf org login jwt")
@@ -392,7 +418,7 @@ def main():
     finally:
         cx.stop()
     print(f"{passed} passed, {failed} failed ({time.monotonic() - started:.0f} s)")
-    if failed and os.environ.get("CONFORMANCE_KEEP"):
+    if failed or os.environ.get("CONFORMANCE_KEEP"):
         print(f"work directory kept: {work}")
     else:
         shutil.rmtree(work, ignore_errors=True)

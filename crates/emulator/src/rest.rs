@@ -15,7 +15,7 @@ use axum::{Extension, Json};
 use serde_json::{json, Map, Value};
 
 use super::faults::{self, ConnControl, FaultAction, Outcome};
-use super::sobjects::{self, RestError};
+use super::sobjects::{self, Api, RestError};
 use super::{auth, ids, records, soql, Shared};
 
 /// `[{"message": …, "errorCode": …}]` with a status.
@@ -109,7 +109,7 @@ fn version_error(v: &str) -> Response {
     }
 }
 
-/// `GET /services/data/vNN.N/`: the resources.
+/// `GET /services/data/vNN.N/`: the resources, name -> URL.
 pub async fn resources(
     Path(version): Path<String>,
     headers: HeaderMap,
@@ -125,13 +125,23 @@ pub async fn resources(
         return invalid_session();
     }
     let base = format!("/services/data/{version}");
-    Json(json!({
-        "sobjects": format!("{base}/sobjects"),
-        "query": format!("{base}/query"),
-        "limits": format!("{base}/limits"),
-    }))
-    .into_response()
+    let mut list = Map::new();
+    for r in RESOURCES {
+        list.insert(r.to_string(), json!(format!("{base}/{r}")));
+    }
+    Json(Value::Object(list)).into_response()
 }
+
+/// The resources of `/services/data/vNN.N/` the emulator serves (a real org
+/// lists some forty; a client that follows one of these gets an answer).
+const RESOURCES: &[&str] = &[
+    "composite",
+    "limits",
+    "query",
+    "queryAll",
+    "sobjects",
+    "tooling",
+];
 
 /// Everything under `/services/data/vNN.N/`.
 #[allow(clippy::too_many_arguments)] // axum extractors, one per request part
@@ -151,6 +161,7 @@ pub async fn handle(
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let key = match segs.as_slice() {
         ["query", ..] | ["queryAll", ..] => "rest:query",
+        ["tooling", ..] => "rest:tooling",
         ["sobjects", _, "describe"] => "rest:describe",
         ["sobjects", ..] => "rest:sobjects",
         ["composite", ..] => "rest:composite",
@@ -194,17 +205,13 @@ fn route(
     params: &HashMap<String, String>,
     body: &str,
 ) -> Response {
+    if let ["tooling", rest @ ..] = segs {
+        return tooling(shared, version, rest, method, params);
+    }
     match (method.as_str(), segs) {
-        ("GET", ["query"]) => match params.get("q") {
-            Some(q) if params.get("columns").is_some_and(|c| c == "true") => columns(shared, q),
-            Some(q) => query(shared, version, q),
-            None => error(
-                StatusCode::BAD_REQUEST,
-                "MALFORMED_QUERY",
-                "A query string has to be specified",
-            ),
-        },
-        ("GET", ["query", locator]) => next_page(shared, version, locator),
+        // queryAll also returns deleted and archived rows; the emulator keeps none.
+        ("GET", ["query" | "queryAll"]) => query_params(shared, version, params, Api::Data),
+        ("GET", ["query" | "queryAll", locator]) => next_page(shared, version, locator),
         ("POST", ["composite", "sobjects"]) => collections(shared, body),
         ("GET", ["limits"]) => {
             let used = shared.api_calls.load(std::sync::atomic::Ordering::Relaxed);
@@ -347,6 +354,76 @@ fn route(
     }
 }
 
+fn query_params(
+    shared: &Shared,
+    version: &str,
+    params: &HashMap<String, String>,
+    api: Api,
+) -> Response {
+    match params.get("q") {
+        Some(q) if params.get("columns").is_some_and(|c| c == "true") => columns(shared, q, api),
+        Some(q) => query(shared, version, q, api),
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_QUERY",
+            "A query string has to be specified",
+        ),
+    }
+}
+
+/// The Tooling API: `query` and the describes of `TOOLING_SOBJECTS`; its
+/// records are read-only here.
+fn tooling(
+    shared: &Shared,
+    version: &str,
+    segs: &[&str],
+    method: &Method,
+    params: &HashMap<String, String>,
+) -> Response {
+    // Records and describes name their URLs under /tooling/.
+    let tooling_version = format!("{version}/tooling");
+    let served = |ty: &str| sobjects::TOOLING_SOBJECTS.contains(&ty);
+    match (method.as_str(), segs) {
+        ("GET", ["query"]) => query_params(shared, &tooling_version, params, Api::Tooling),
+        ("GET", ["query", locator]) => next_page(shared, &tooling_version, locator),
+        ("GET", ["sobjects"]) => {
+            let st = shared.lock();
+            let list: Vec<Value> = sobjects::TOOLING_SOBJECTS
+                .iter()
+                .filter_map(|s| sobjects::describe(&st, s, &tooling_version))
+                .map(without_fields)
+                .collect();
+            Json(json!({"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": list}))
+                .into_response()
+        }
+        ("GET", ["sobjects", ty, "describe"]) if served(ty) => {
+            match sobjects::describe(&shared.lock(), ty, &tooling_version) {
+                Some(d) => Json(d).into_response(),
+                None => rest_error(sobjects::not_supported(ty)),
+            }
+        }
+        ("GET", ["sobjects", ty]) if served(ty) => {
+            match sobjects::describe(&shared.lock(), ty, &tooling_version) {
+                Some(d) => Json(json!({"objectDescribe": without_fields(d), "recentItems": []}))
+                    .into_response(),
+                None => rest_error(sobjects::not_supported(ty)),
+            }
+        }
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "The requested resource does not exist",
+        ),
+    }
+}
+
+fn without_fields(mut d: Value) -> Value {
+    if let Some(o) = d.as_object_mut() {
+        o.remove("fields");
+    }
+    d
+}
+
 /// `POST composite/sobjects`: create up to 200 records, each answered in
 /// place (HTTP 200 always; errors use `statusCode`, not `errorCode`). With
 /// `allOrNone`, one failure rolls every record back.
@@ -446,7 +523,7 @@ fn write<T>(
     Ok(value)
 }
 
-fn query(shared: &Shared, version: &str, q: &str) -> Response {
+fn query(shared: &Shared, version: &str, q: &str, api: Api) -> Response {
     let parsed = match soql::parse(q) {
         Ok(p) => p,
         Err(e) => return rest_error(e),
@@ -454,7 +531,7 @@ fn query(shared: &Shared, version: &str, q: &str) -> Response {
     let (total, rows) = {
         let mut st = shared.lock();
         st.refresh_derived();
-        match soql::run(&st, &parsed, version) {
+        match soql::run(&st, &parsed, version, api) {
             Ok(r) => r,
             Err(e) => return rest_error(e),
         }
@@ -463,12 +540,12 @@ fn query(shared: &Shared, version: &str, q: &str) -> Response {
 }
 
 /// `query?q=…&columns=true`: the query's columns, no rows.
-fn columns(shared: &Shared, q: &str) -> Response {
+fn columns(shared: &Shared, q: &str, api: Api) -> Response {
     let parsed = match soql::parse(q) {
         Ok(p) => p,
         Err(e) => return rest_error(e),
     };
-    match soql::metadata(&shared.lock(), &parsed) {
+    match soql::metadata(&shared.lock(), &parsed, api) {
         Ok(v) => Json(v).into_response(),
         Err(e) => rest_error(e),
     }
@@ -569,7 +646,7 @@ fn get_record(
         Ok(p) => p,
         Err(e) => return rest_error(e),
     };
-    match soql::run(&st, &parsed, version) {
+    match soql::run(&st, &parsed, version, Api::Data) {
         Ok((_, mut rows)) if !rows.is_empty() => Json(rows.remove(0)).into_response(),
         Ok(_) => error(
             StatusCode::NOT_FOUND,

@@ -146,7 +146,8 @@ async fn accept_loop(
                 None => serve_connection(TokioIo::new(stream), svc, watcher, notify).await,
                 Some(acceptor) => {
                     // A client that never finishes its handshake is dropped.
-                    let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+                    let handshake =
+                        tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream));
                     if let Ok(Ok(stream)) = handshake.await {
                         serve_connection(TokioIo::new(stream), svc, watcher, notify).await
                     }
@@ -197,13 +198,25 @@ pub fn tls_config(
     };
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .and_then(|it| it.collect::<Result<_, _>>())
-        .map_err(|e| invalid(cert, format!("{e}; expected a PEM certificate (BEGIN CERTIFICATE)")))?;
+        .map_err(|e| {
+            invalid(
+                cert,
+                format!("{e}; expected a PEM certificate (BEGIN CERTIFICATE)"),
+            )
+        })?;
     if certs.is_empty() {
-        return Err(invalid(cert, "no certificate in the file; expected PEM (BEGIN CERTIFICATE)".into()));
+        return Err(invalid(
+            cert,
+            "no certificate in the file; expected PEM (BEGIN CERTIFICATE)".into(),
+        ));
     }
     // The key's parse error never quotes the file.
-    let key_der = PrivateKeyDer::from_pem_file(key)
-        .map_err(|_| invalid(key, "no PEM private key in the file (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY)".into()))?;
+    let key_der = PrivateKeyDer::from_pem_file(key).map_err(|_| {
+        invalid(
+            key,
+            "no PEM private key in the file (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY)".into(),
+        )
+    })?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -252,16 +265,13 @@ struct LogRequests<S>(S);
 
 impl<S, B> tower::Service<axum::http::Request<B>> for LogRequests<S>
 where
-    S: tower::Service<axum::http::Request<B>, Response = axum::response::Response>
-        + Send
-        + 'static,
+    S: tower::Service<axum::http::Request<B>, Response = axum::response::Response> + Send + 'static,
     S::Future: Send + 'static,
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<S::Response, S::Error>> + Send>,
-    >;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<S::Response, S::Error>> + Send>>;
 
     fn poll_ready(
         &mut self,

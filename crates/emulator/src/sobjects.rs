@@ -143,6 +143,43 @@ const ORGANIZATION: &[&str] = &[
     "TrialExpirationDate:datetime:",
 ];
 
+const SANDBOX_PROCESS: &[&str] = &[
+    "SandboxName:string:",
+    "LicenseType:picklist:",
+    "Status:picklist:",
+    "SandboxInfoId:reference:",
+    "SandboxOrganization:string:",
+    "CopyProgress:int:",
+    "Description:string:",
+    "EndDate:datetime:",
+];
+
+/// The API an sObject is asked through: the REST data API, or the Tooling
+/// API (`/services/data/vNN.N/tooling/…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    Data,
+    Tooling,
+}
+
+/// The Tooling API's sObjects the emulator serves. A production org has no
+/// sandboxes of its own copying (`SandboxProcess` is empty) and no source
+/// tracking (`SourceMember` is not served, which is how the Salesforce CLI
+/// tells a tracked org from an untracked one).
+pub const TOOLING_SOBJECTS: &[&str] = &["ApexClass", "ApexPage", "SandboxProcess"];
+
+/// The sObjects an API serves, spelled as the org spells them.
+pub fn served(st: &OrgState, api: Api) -> Vec<String> {
+    match api {
+        Api::Data => SOBJECTS
+            .iter()
+            .map(|s| s.to_string())
+            .chain(st.seed.objects.iter().map(|o| o.name.clone()))
+            .collect(),
+        Api::Tooling => TOOLING_SOBJECTS.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
 /// The sObjects the emulator serves.
 pub const SOBJECTS: &[&str] = &[
     "ApexClass",
@@ -175,6 +212,7 @@ fn table(sobject: &str) -> Option<&'static [&'static str]> {
         "ConnectedApplication" => CONNECTED_APP,
         "SetupEntityAccess" => SETUP_ENTITY_ACCESS,
         "Organization" => ORGANIZATION,
+        "SandboxProcess" => SANDBOX_PROCESS,
         _ => return None,
     })
 }

@@ -59,6 +59,7 @@ pub fn key_prefix(sobject: &str) -> &'static str {
         "ConnectedApplication" => "0H4",
         "SetupEntityAccess" => "0J0",
         "Organization" => "00D",
+        "SandboxProcess" => "0GR",
         "Account" => "001",
         "Contact" => "003",
         "Lead" => "00Q",

@@ -126,6 +126,14 @@ fn jwt_bearer_issues_a_working_session() {
     c["aud"] = json!("https://test.salesforce.com");
     c["exp"] = json!((now() + 60).to_string());
     assert_eq!(bearer(&org, &jwt(c)).status, 200);
+    // The org's own URL is its My Domain login URL, a valid audience (what
+    // `sf org login jwt --instance-url` sends, with a trailing slash), and an
+    // exp in milliseconds (sf sends `Date.now() + 300`) is not refused:
+    // Salesforce checks only that the assertion has not expired.
+    let mut c = claims(&org);
+    c["aud"] = json!(format!("{}/", org.h.url));
+    c["exp"] = json!(now() * 1000 + 300);
+    assert_eq!(bearer(&org, &jwt(c)).status, 200);
 }
 
 #[test]
@@ -144,11 +152,8 @@ fn jwt_bearer_errors_are_salesforce_s() {
     c["iss"] = json!("unknown");
     check(c, "invalid_client_id", "client identifier invalid");
     let mut c = claims(&org);
-    c["aud"] = json!(org.h.url.clone());
+    c["aud"] = json!("https://other-org.my.salesforce.com");
     check(c, "invalid_grant", "audience is invalid");
-    let mut c = claims(&org);
-    c["exp"] = json!(now() + 3600);
-    check(c, "invalid_grant", "expired authorization code");
     let mut c = claims(&org);
     c["exp"] = json!(now() - 3600);
     check(c, "invalid_grant", "expired authorization code");
@@ -446,4 +451,86 @@ fn partner_soap_login() {
         tag(&retired.body, "faultcode").as_deref(),
         Some("sf:UNSUPPORTED_API_VERSION")
     );
+}
+
+/// `emulator serve --jwt-cert FILE` and `POST /__emulator/oauth-clients`:
+/// the JWT recipe of the README, with the org's own URL as audience.
+#[test]
+fn jwt_cert_registered_at_serve_and_over_the_admin_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("jwt.pem");
+    std::fs::write(&pem, public_pem()).unwrap();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let opts = sfprov::emulator::ServeOptions {
+        jwt_cert: Some(pem),
+        ..Default::default()
+    };
+    let t = std::thread::spawn(move || {
+        sfprov::emulator::serve(
+            opts,
+            |r| {
+                tx.send((r.instance_url.clone(), r.username.clone()))
+                    .unwrap()
+            },
+            Some(stop_rx),
+        )
+    });
+    let (url, username) = rx.recv().unwrap();
+    let grant = |client: &str| {
+        let c = json!({"iss": client, "sub": username, "aud": url, "exp": now() + 60});
+        http(
+            &url,
+            "POST",
+            "/services/oauth2/token",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            &format!(
+                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={}",
+                jwt(c)
+            ),
+        )
+        .unwrap()
+    };
+    // The seed's connected app now trusts the certificate.
+    let r = grant("3MVG9sfprovLocalEmulatorClientId");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["instance_url"], url.as_str());
+    // Another consumer key is unknown until registered over the admin route.
+    assert_eq!(grant(CLIENT).status, 400);
+    let add = |body: &str| {
+        http(
+            &url,
+            "POST",
+            "/__emulator/oauth-clients",
+            &[("Content-Type", "application/json")],
+            body,
+        )
+        .unwrap()
+    };
+    let bad = add(&json!({"client_id": CLIENT, "certificate": "not pem"}).to_string());
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    let ok = add(&json!({"client_id": CLIENT, "certificate": public_pem()}).to_string());
+    assert_eq!(ok.status, 204, "{}", ok.body);
+    assert_eq!(grant(CLIENT).status, 200);
+    stop_tx.send(()).unwrap();
+    t.join().unwrap().unwrap();
+
+    // A file that holds no certificate is refused at start, by name.
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(
+        &junk,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let e = sfprov::emulator::serve(
+        sfprov::emulator::ServeOptions {
+            jwt_cert: Some(junk),
+            ..Default::default()
+        },
+        |_| {},
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("junk.pem") && e.contains("--jwt-cert"), "{e}");
 }

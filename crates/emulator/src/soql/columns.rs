@@ -8,13 +8,13 @@
 use serde_json::{json, Value};
 
 use super::parse::Query;
-use super::{resolve_sobject, RestError};
+use super::{resolve_sobject, Api, RestError};
 use crate::sobjects::{self, err, FieldDef};
 use crate::state::{key_prefix, OrgState};
 
 /// The QueryResultMetadata of a query.
-pub fn metadata(st: &OrgState, q: &Query) -> Result<Value, RestError> {
-    let sobject = resolve_sobject(st, &q.from)?;
+pub fn metadata(st: &OrgState, q: &Query, api: Api) -> Result<Value, RestError> {
+    let sobject = resolve_sobject(st, &q.from, api)?;
     let mut columns: Vec<Value> = Vec::new();
     if !q.count {
         for path in &q.fields {
@@ -63,7 +63,11 @@ fn add_path(
                 .iter()
                 .find(|f| f.name.eq_ignore_ascii_case(path))
                 .ok_or_else(|| invalid(path))?;
-            columns.push(column(&f.name, &format!("{display_prefix}{}", f.name), Some(f)));
+            columns.push(column(
+                &f.name,
+                &format!("{display_prefix}{}", f.name),
+                Some(f),
+            ));
         }
         Some((head, rest)) => {
             let id_field = format!("{head}Id");
@@ -84,7 +88,13 @@ fn add_path(
                 Value::Array(a) => a,
                 _ => Vec::new(),
             };
-            add_path(st, &target, &mut joins, rest, &format!("{display_prefix}{rel}."))?;
+            add_path(
+                st,
+                &target,
+                &mut joins,
+                rest,
+                &format!("{display_prefix}{rel}."),
+            )?;
             columns[at]["joinColumns"] = Value::Array(joins);
         }
     }

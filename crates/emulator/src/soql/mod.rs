@@ -1,5 +1,6 @@
 //! The SOQL subset sfprov needs:
-//! `SELECT f[, a.b…] | count() FROM X [WHERE c [AND c…]] [ORDER BY f [ASC|DESC]] [LIMIT n]`
+//! `SELECT f[, a.b…] | count() FROM X [WHERE filter] [ORDER BY f [ASC|DESC]] [LIMIT n]`
+//! where a filter joins conditions with AND or OR (parentheses to mix them), NOT;
 //! with conditions `f = v`, `!=`, `<`, `>`, `<=`, `>=`, `LIKE`, `IN (…)`,
 //! `NOT IN (…)`; values are 'strings', numbers, true/false, null; child
 //! subqueries `(SELECT … FROM PermissionSetAssignments)` one level deep.
@@ -14,9 +15,10 @@ use serde_json::{json, Map, Value};
 
 pub use columns::metadata;
 pub use parse::parse;
-use parse::{Cond, Query};
+use parse::{Cond, Filter, Query};
 
 use super::ids;
+pub use super::sobjects::Api;
 use super::sobjects::{self, err, RestError};
 use super::state::{OrgState, Record};
 
@@ -118,18 +120,26 @@ fn like(v: &Value, pattern: &Value) -> bool {
 }
 
 /// Runs a query; returns (totalSize, rows as JSON, sObject type).
-pub fn run(st: &OrgState, q: &Query, version: &str) -> Result<(usize, Vec<Value>), RestError> {
-    let sobject = resolve_sobject(st, &q.from)?;
+/// `version` is the path segment records' URLs are built on (`v63.0`, or
+/// `v63.0/tooling` for the Tooling API).
+pub fn run(
+    st: &OrgState,
+    q: &Query,
+    version: &str,
+    api: Api,
+) -> Result<(usize, Vec<Value>), RestError> {
+    let sobject = resolve_sobject(st, &q.from, api)?;
     // Validate every column once, even with no rows.
     let empty = Record::new();
-    for f in q.fields.iter().chain(q.conds.iter().map(|c| &c.field)) {
+    let conds = q.filter.as_ref().map(Filter::conds).unwrap_or_default();
+    for f in q.fields.iter().chain(conds.iter().map(|c| &c.field)) {
         if !f.contains('.') {
             resolve(st, &sobject, &empty, f)?;
         }
     }
     let mut rows: Vec<&Record> = Vec::new();
     for r in st.rows(&sobject) {
-        if matches(st, &sobject, r, &q.conds)? {
+        if matches(st, &sobject, r, q.filter.as_ref())? {
             rows.push(r);
         }
     }
@@ -163,11 +173,9 @@ pub fn run(st: &OrgState, q: &Query, version: &str) -> Result<(usize, Vec<Value>
 }
 
 /// The sObject a FROM names, spelled as the org spells it, or INVALID_TYPE.
-fn resolve_sobject(st: &OrgState, from: &str) -> Result<String, RestError> {
-    sobjects::SOBJECTS
-        .iter()
-        .map(|s| s.to_string())
-        .chain(st.seed.objects.iter().map(|o| o.name.clone()))
+fn resolve_sobject(st: &OrgState, from: &str, api: Api) -> Result<String, RestError> {
+    sobjects::served(st, api)
+        .into_iter()
         .find(|s| s.eq_ignore_ascii_case(from))
         .ok_or_else(|| err("INVALID_TYPE", format!("sObject type '{from}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names."), &[]))
 }
@@ -189,31 +197,79 @@ fn unknown_relationship(relationship: &str) -> RestError {
     )
 }
 
-/// Whether a row meets every condition.
-fn matches(st: &OrgState, sobject: &str, r: &Record, conds: &[Cond]) -> Result<bool, RestError> {
-    for c in conds {
-        let (_, v) = resolve(st, sobject, r, &c.field)?;
-        let ok = match c.op.as_str() {
-            "=" => equal(&v, &c.values[0]),
-            "!=" | "<>" => !equal(&v, &c.values[0]),
-            "IN" => c.values.iter().any(|x| equal(&v, x)),
-            "NOT IN" => !c.values.iter().any(|x| equal(&v, x)),
-            "LIKE" => like(&v, &c.values[0]),
-            op => match cmp_values(&v, &c.values[0]) {
-                Some(o) => match op {
-                    "<" => o.is_lt(),
-                    ">" => o.is_gt(),
-                    "<=" => o.is_le(),
-                    _ => o.is_ge(),
-                },
-                None => false,
+/// Whether a row passes the WHERE clause (no clause: every row does).
+fn matches(
+    st: &OrgState,
+    sobject: &str,
+    r: &Record,
+    filter: Option<&Filter>,
+) -> Result<bool, RestError> {
+    let Some(filter) = filter else {
+        return Ok(true);
+    };
+    Ok(match filter {
+        Filter::Cond(c) => cond_holds(st, sobject, r, c)?,
+        Filter::Not(f) => !matches(st, sobject, r, Some(f))?,
+        Filter::And(fs) => {
+            for f in fs {
+                if !matches(st, sobject, r, Some(f))? {
+                    return Ok(false);
+                }
+            }
+            true
+        }
+        Filter::Or(fs) => {
+            for f in fs {
+                if matches(st, sobject, r, Some(f))? {
+                    return Ok(true);
+                }
+            }
+            false
+        }
+    })
+}
+
+fn cond_holds(st: &OrgState, sobject: &str, r: &Record, c: &Cond) -> Result<bool, RestError> {
+    let (_, v) = resolve(st, sobject, r, &c.field)?;
+    if let Some(sub) = &c.semi_join {
+        let found = semi_join_values(st, sub)?.iter().any(|x| equal(&v, x));
+        return Ok(found == (c.op == "IN"));
+    }
+    Ok(match c.op.as_str() {
+        "=" => equal(&v, &c.values[0]),
+        "!=" | "<>" => !equal(&v, &c.values[0]),
+        "IN" => c.values.iter().any(|x| equal(&v, x)),
+        "NOT IN" => !c.values.iter().any(|x| equal(&v, x)),
+        "LIKE" => like(&v, &c.values[0]),
+        op => match cmp_values(&v, &c.values[0]) {
+            Some(o) => match op {
+                "<" => o.is_lt(),
+                ">" => o.is_gt(),
+                "<=" => o.is_le(),
+                _ => o.is_ge(),
             },
-        };
-        if !ok {
-            return Ok(false);
+            None => false,
+        },
+    })
+}
+
+/// The values of a semi-join's one field: `Id IN (SELECT ProfileId FROM User …)`.
+fn semi_join_values(st: &OrgState, sub: &Query) -> Result<Vec<Value>, RestError> {
+    let [field] = sub.fields.as_slice() else {
+        return Err(err(
+            "MALFORMED_QUERY",
+            "a semi-join subquery selects exactly one field",
+            &[],
+        ));
+    };
+    let sobject = resolve_sobject(st, &sub.from, Api::Data)?;
+    let mut out = Vec::new();
+    for r in st.rows(&sobject) {
+        if matches(st, &sobject, r, sub.filter.as_ref())? {
+            out.push(resolve(st, &sobject, r, field)?.1);
         }
     }
-    Ok(true)
+    Ok(out)
 }
 
 /// Child relationships: (parent, relationship) -> (child sObject, foreign key).
@@ -263,7 +319,8 @@ fn child_rows(
     let parent_id = super::state::id_of(r);
     let mut rows = Vec::new();
     for c in st.rows(child) {
-        if ids::same(super::state::str_field(c, fk), parent_id) && matches(st, child, c, &q.conds)?
+        if ids::same(super::state::str_field(c, fk), parent_id)
+            && matches(st, child, c, q.filter.as_ref())?
         {
             rows.push(render(st, child, c, &q.fields, version)?);
         }

@@ -20,7 +20,7 @@ pub struct Query {
     /// Child relationship subqueries: `(SELECT … FROM PermissionSetAssignments)`.
     pub children: Vec<Query>,
     pub from: String,
-    pub conds: Vec<Cond>,
+    pub filter: Option<Filter>,
     pub order: Option<(String, bool)>,
     pub limit: Option<usize>,
 }
@@ -30,7 +30,33 @@ pub struct Cond {
     pub field: String,
     pub op: String,
     pub values: Vec<Value>,
+    /// `IN (SELECT f FROM X …)` / `NOT IN (…)`: the values come from a query.
+    pub semi_join: Option<Box<Query>>,
 }
+
+/// A WHERE clause: conditions joined by AND or OR (mixing them needs
+/// parentheses, as in SOQL), NOT, and parentheses.
+#[derive(Debug)]
+pub enum Filter {
+    Cond(Cond),
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
+    Not(Box<Filter>),
+}
+
+impl Filter {
+    /// Every condition, in order.
+    pub fn conds(&self) -> Vec<&Cond> {
+        match self {
+            Filter::Cond(c) => vec![c],
+            Filter::And(fs) | Filter::Or(fs) => fs.iter().flat_map(Filter::conds).collect(),
+            Filter::Not(f) => f.conds(),
+        }
+    }
+}
+
+/// How deep parentheses may nest in a WHERE clause.
+const MAX_FILTER_DEPTH: usize = 32;
 
 fn malformed(msg: impl Into<String>) -> RestError {
     err("MALFORMED_QUERY", msg, &[])
@@ -103,6 +129,8 @@ fn lex(q: &str) -> Result<Vec<Tok>, RestError> {
 struct P {
     toks: Vec<Tok>,
     pos: usize,
+    /// Inside a semi-join subquery (which SOQL does not let nest).
+    in_semi_join: bool,
 }
 
 impl P {
@@ -167,6 +195,7 @@ pub fn parse(q: &str) -> Result<Query, RestError> {
     let mut p = P {
         toks: lex(q)?,
         pos: 0,
+        in_semi_join: false,
     };
     let query = parse_at(&mut p, false)?;
     if p.peek().is_some() {
@@ -208,62 +237,10 @@ fn parse_at(p: &mut P, nested: bool) -> Result<Query, RestError> {
     }
     p.expect_kw("FROM")?;
     let from = p.word()?;
-    let mut conds = Vec::new();
+    let mut filter = None;
     if p.kw("WHERE") {
         p.pos += 1;
-        loop {
-            let field = p.word()?;
-            let op = if p.kw("IN") {
-                p.pos += 1;
-                "IN".to_string()
-            } else if p.kw("NOT") {
-                p.pos += 1;
-                p.expect_kw("IN")?;
-                "NOT IN".to_string()
-            } else if p.kw("LIKE") {
-                p.pos += 1;
-                "LIKE".to_string()
-            } else {
-                match p.next() {
-                    Some(Tok::Sym(s))
-                        if ["=", "!=", "<>", "<", ">", "<=", ">="].contains(&s.as_str()) =>
-                    {
-                        s
-                    }
-                    _ => {
-                        p.pos -= 1;
-                        return Err(malformed(format!("unexpected token: '{}'", p.show())));
-                    }
-                }
-            };
-            let mut values = Vec::new();
-            if op.ends_with("IN") {
-                if !p.sym("(") {
-                    return Err(malformed(format!("expecting '(', found '{}'", p.show())));
-                }
-                p.pos += 1;
-                loop {
-                    values.push(p.value()?);
-                    if p.sym(",") {
-                        p.pos += 1;
-                    } else {
-                        break;
-                    }
-                }
-                if !p.sym(")") {
-                    return Err(malformed(format!("expecting ')', found '{}'", p.show())));
-                }
-                p.pos += 1;
-            } else {
-                values.push(p.value()?);
-            }
-            conds.push(Cond { field, op, values });
-            if p.kw("AND") {
-                p.pos += 1;
-            } else {
-                break;
-            }
-        }
+        filter = Some(parse_filter(p, 0)?);
     }
     let mut order = None;
     if p.kw("ORDER") {
@@ -292,8 +269,127 @@ fn parse_at(p: &mut P, nested: bool) -> Result<Query, RestError> {
         fields,
         children,
         from,
-        conds,
+        filter,
         order,
         limit,
+    })
+}
+
+/// `a AND b AND …` or `a OR b OR …` over unary filters.
+fn parse_filter(p: &mut P, depth: usize) -> Result<Filter, RestError> {
+    if depth > MAX_FILTER_DEPTH {
+        return Err(malformed(format!(
+            "the WHERE clause nests parentheses deeper than {MAX_FILTER_DEPTH}"
+        )));
+    }
+    let first = parse_unary(p, depth)?;
+    let joiner = if p.kw("AND") {
+        "AND"
+    } else if p.kw("OR") {
+        "OR"
+    } else {
+        return Ok(first);
+    };
+    let mut parts = vec![first];
+    while p.kw(joiner) {
+        p.pos += 1;
+        parts.push(parse_unary(p, depth)?);
+    }
+    if p.kw("AND") || p.kw("OR") {
+        return Err(malformed(format!(
+            "unexpected token: '{}' (use parentheses to mix AND and OR)",
+            p.show()
+        )));
+    }
+    Ok(if joiner == "AND" {
+        Filter::And(parts)
+    } else {
+        Filter::Or(parts)
+    })
+}
+
+fn parse_unary(p: &mut P, depth: usize) -> Result<Filter, RestError> {
+    if p.kw("NOT") {
+        p.pos += 1;
+        return Ok(Filter::Not(Box::new(parse_unary(p, depth + 1)?)));
+    }
+    if p.sym("(") {
+        p.pos += 1;
+        let inner = parse_filter(p, depth + 1)?;
+        if !p.sym(")") {
+            return Err(malformed(format!("expecting ')', found '{}'", p.show())));
+        }
+        p.pos += 1;
+        return Ok(inner);
+    }
+    parse_cond(p).map(Filter::Cond)
+}
+
+fn parse_cond(p: &mut P) -> Result<Cond, RestError> {
+    let field = p.word()?;
+    let op = if p.kw("IN") {
+        p.pos += 1;
+        "IN".to_string()
+    } else if p.kw("NOT") {
+        p.pos += 1;
+        p.expect_kw("IN")?;
+        "NOT IN".to_string()
+    } else if p.kw("LIKE") {
+        p.pos += 1;
+        "LIKE".to_string()
+    } else {
+        match p.next() {
+            Some(Tok::Sym(s)) if ["=", "!=", "<>", "<", ">", "<=", ">="].contains(&s.as_str()) => s,
+            _ => {
+                p.pos -= 1;
+                return Err(malformed(format!("unexpected token: '{}'", p.show())));
+            }
+        }
+    };
+    let mut values = Vec::new();
+    if op.ends_with("IN") {
+        if !p.sym("(") {
+            return Err(malformed(format!("expecting '(', found '{}'", p.show())));
+        }
+        p.pos += 1;
+        if p.kw("SELECT") {
+            if p.in_semi_join {
+                return Err(malformed("semi-join subqueries cannot nest"));
+            }
+            p.in_semi_join = true;
+            let sub = parse_at(p, true);
+            p.in_semi_join = false;
+            let sub = sub?;
+            if !p.sym(")") {
+                return Err(malformed(format!("expecting ')', found '{}'", p.show())));
+            }
+            p.pos += 1;
+            return Ok(Cond {
+                field,
+                op,
+                values,
+                semi_join: Some(Box::new(sub)),
+            });
+        }
+        loop {
+            values.push(p.value()?);
+            if p.sym(",") {
+                p.pos += 1;
+            } else {
+                break;
+            }
+        }
+        if !p.sym(")") {
+            return Err(malformed(format!("expecting ')', found '{}'", p.show())));
+        }
+        p.pos += 1;
+    } else {
+        values.push(p.value()?);
+    }
+    Ok(Cond {
+        field,
+        op,
+        values,
+        semi_join: None,
     })
 }
