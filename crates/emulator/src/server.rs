@@ -184,6 +184,8 @@ async fn serve_connection<I, S>(
     }
 }
 
+const MAX_PEM_BYTES: u64 = 1024 * 1024;
+
 /// Reads a PEM certificate chain and private key into a TLS server config.
 pub fn tls_config(
     cert: &std::path::Path,
@@ -196,6 +198,20 @@ pub fn tls_config(
         path: path.to_path_buf(),
         message,
     };
+    // PEM files are small: a certificate chain or a key is a few KiB.
+    for path in [cert, key] {
+        let meta = std::fs::metadata(path).map_err(|source| EmulatorError::Read {
+            what: "--tls",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if !meta.is_file() || meta.len() > MAX_PEM_BYTES {
+            return Err(invalid(
+                path,
+                format!("expected a regular PEM file of at most {MAX_PEM_BYTES} bytes"),
+            ));
+        }
+    }
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .and_then(|it| it.collect::<Result<_, _>>())
         .map_err(|e| {
