@@ -73,7 +73,8 @@ pub async fn token(
     )
     .await
     {
-        Outcome::Proceed => false,
+        // Only deploys have components to fail.
+        Outcome::Proceed | Outcome::FailComponent(_) => false,
         Outcome::DropAfter => true,
         Outcome::Respond(r) => return r,
         Outcome::DropBefore => return conn.drop_connection().await,

@@ -75,6 +75,8 @@ pub struct DeployJob {
     pub canceling_seen: bool,
     pub canceled: bool,
     pub outcome: Option<Outcome>,
+    /// A `component_failure` fault: the first component fails with this.
+    pub fail_component: Option<String>,
 }
 
 /// Advances a job by one `checkDeployStatus` poll.
@@ -344,6 +346,17 @@ pub fn execute(st: &mut OrgState, job: &DeployJob) -> Outcome {
             }
         }
     }
+    if let Some(problem) = &job.fail_component {
+        if let Some(i) = successes.iter().position(|m| !m.component_type.is_empty()) {
+            let m = successes.remove(i);
+            failures.push(failure(
+                &m.component_type,
+                &m.file_name,
+                &m.full_name,
+                problem.clone(),
+            ));
+        }
+    }
     if !job.options.allow_missing_files {
         for (ty, m) in &members {
             if m != "*" && !found.iter().any(|(t, n)| t == ty && n == m) {
@@ -451,7 +464,12 @@ pub fn async_result(id: &str, done: bool, state: &str) -> String {
 }
 
 /// Builds a `DeployJob` from a `deploy` operation.
-pub fn new_job(shared: &Shared, op: &Node, user_id: &str) -> Result<DeployJob, String> {
+pub fn new_job(
+    shared: &Shared,
+    op: &Node,
+    user_id: &str,
+    fail_component: Option<String>,
+) -> Result<DeployJob, String> {
     use base64::Engine;
     let zip_text = op
         .child_any(&["ZipFile", "zipFile"])
@@ -488,5 +506,6 @@ pub fn new_job(shared: &Shared, op: &Node, user_id: &str) -> Result<DeployJob, S
         canceling_seen: false,
         canceled: false,
         outcome: None,
+        fail_component,
     })
 }

@@ -56,6 +56,11 @@ pub enum FaultAction {
     /// `INVALID_CROSS_REFERENCE_KEY: invalid cross reference id` (the transient
     /// fault SDR retries on early checkDeployStatus).
     CrossReference,
+    /// On `soap:deploy`: the deploy is accepted, then its first component
+    /// fails with this problem when it runs (a validation failure when the
+    /// deploy is checkOnly); with rollbackOnError nothing is deployed. Other
+    /// calls ignore it: only deploys have components.
+    ComponentFailure { problem: String },
 }
 
 impl FaultRule {
@@ -187,6 +192,8 @@ pub enum Outcome {
     Respond(Response),
     /// Drop the connection now.
     DropBefore,
+    /// Handle, but the deploy's first component fails with this problem.
+    FailComponent(String),
 }
 
 /// Checks the rules for one call; `render` turns protocol faults into the
@@ -207,6 +214,7 @@ pub async fn check(
         }
         FaultAction::DropBefore => Outcome::DropBefore,
         FaultAction::DropAfter => Outcome::DropAfter,
+        FaultAction::ComponentFailure { problem } => Outcome::FailComponent(problem),
         FaultAction::Status {
             status,
             body,

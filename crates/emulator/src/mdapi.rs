@@ -69,6 +69,7 @@ pub async fn handle(
         );
     }
     let mut drop_after = None;
+    let mut fail_component = None;
     if let Some(op) = &pre.operation {
         match faults::check(
             &shared.faults,
@@ -79,6 +80,10 @@ pub async fn handle(
         .await
         {
             Outcome::Proceed => drop_after = Some(false),
+            Outcome::FailComponent(p) => {
+                drop_after = Some(false);
+                fail_component = Some(p);
+            }
             Outcome::DropAfter => drop_after = Some(true),
             Outcome::Respond(r) => return r,
             Outcome::DropBefore => return conn.drop_connection().await,
@@ -115,6 +120,10 @@ pub async fn handle(
         .await
         {
             Outcome::Proceed => false,
+            Outcome::FailComponent(p) => {
+                fail_component = Some(p);
+                false
+            }
             Outcome::DropAfter => true,
             Outcome::Respond(r) => return r,
             Outcome::DropBefore => return conn.drop_connection().await,
@@ -132,7 +141,7 @@ pub async fn handle(
             .unwrap_or_default();
         Caller { id: user_id, name }
     };
-    let response = dispatch(&shared, &op, &env.operation, &caller);
+    let response = dispatch(&shared, &op, &env.operation, &caller, fail_component);
     if drop_after {
         return conn.drop_connection().await;
     }
@@ -156,9 +165,15 @@ fn body_error(e: BodyError) -> Response {
     }
 }
 
-fn dispatch(shared: &Shared, op: &str, n: &Node, caller: &Caller) -> Response {
+fn dispatch(
+    shared: &Shared,
+    op: &str,
+    n: &Node,
+    caller: &Caller,
+    fail_component: Option<String>,
+) -> Response {
     match op {
-        "deploy" => match deploy::new_job(shared, n, &caller.id) {
+        "deploy" => match deploy::new_job(shared, n, &caller.id, fail_component) {
             Ok(job) => {
                 let id = job.id.clone();
                 shared.runtime().deploys.insert(id.clone(), job);

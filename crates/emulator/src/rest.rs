@@ -168,7 +168,8 @@ pub async fn handle(
         _ => "rest:other",
     };
     let drop_after = match faults::check(&shared.faults, key, uri.path(), render_fault).await {
-        Outcome::Proceed => false,
+        // Only deploys have components to fail.
+        Outcome::Proceed | Outcome::FailComponent(_) => false,
         Outcome::DropAfter => true,
         Outcome::Respond(r) => return r,
         Outcome::DropBefore => return conn.drop_connection().await,

@@ -7,6 +7,7 @@
 mod cli;
 mod converge;
 mod faults;
+mod matrix;
 mod multi;
 mod rollback;
 mod support;

@@ -230,3 +230,48 @@ fn faults_from_a_file() {
     tx.send(()).unwrap();
     t.join().unwrap();
 }
+
+#[test]
+fn component_failure_fails_the_deploy_it_fires_on() {
+    let org = Org::start();
+    let rule: FaultRule = serde_json::from_value(json!({
+        "target": "soap:deploy", "after": 1, "times": 1,
+        "action": {"kind": "component_failure", "problem": "no CustomField named Account.Region__c found"}
+    }))
+    .unwrap();
+    org.h.add_fault(rule);
+    let ps = doc("PermissionSet", "<label>Hit</label>");
+    let files = [("permissionsets/Hit.permissionset", ps.as_str())];
+    // The first deploy passes untouched; the second (after: 1) fails in its
+    // component, whole (rollbackOnError), and the org keeps the first's.
+    let first = org.deploy(&files);
+    assert_eq!(
+        tag(&first, "status").as_deref(),
+        Some("Succeeded"),
+        "{first}"
+    );
+    let changed = doc("PermissionSet", "<label>Changed</label>");
+    let second = org.deploy(&[("permissionsets/Hit.permissionset", &changed)]);
+    assert_eq!(
+        tag(&second, "status").as_deref(),
+        Some("Failed"),
+        "{second}"
+    );
+    assert_eq!(
+        tag(&second, "problem").as_deref(),
+        Some("no CustomField named Account.Region__c found")
+    );
+    assert_eq!(tag(&second, "fullName").as_deref(), Some("Hit"));
+    assert!(org
+        .h
+        .component("PermissionSet", "Hit")
+        .unwrap()
+        .contains("<label>Hit</label>"));
+    // Fired once: the next deploy goes through; REST ignores the kind.
+    let third = org.deploy(&[("permissionsets/Hit.permissionset", &changed)]);
+    assert_eq!(
+        tag(&third, "status").as_deref(),
+        Some("Succeeded"),
+        "{third}"
+    );
+}
