@@ -13,7 +13,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use inside::{path_inside, NAME_MAX, PATH_MAX};
-pub use temps::{remove_temp_files, RemovedTemps};
+pub use temps::{remove_temp_files, sweep as sweep_dead_temps, RemovedTemps};
+
+/// The name prefix of a temp file or directory of this process: `.sfprov-<pid>-`
+/// (followed by random letters or digits and `.tmp`).
+pub fn temp_prefix() -> String {
+    format!("{}{}-", temps::PREFIX, std::process::id())
+}
 
 /// A file could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -138,14 +144,22 @@ where
     }
 }
 
-/// Creates `.sfprov-XXXXXXXX.tmp` in `dir` and registers it, under the temp
-/// list's lock so a signal cannot fall between the two. The mode is 0666
-/// before the umask, as for any file a program creates.
+/// Creates `.sfprov-<pid>-XXXXXXXX.tmp` in `dir` and registers it, under the
+/// temp list's lock so a signal cannot fall between the two. The mode is 0666
+/// before the umask, as for any file a program creates. The first write into
+/// a directory removes the temp files there of sfprov processes that died
+/// without cleaning up (`kill -9`; see [`temps::sweep`]).
 fn create_temp(dir: &Path) -> std::io::Result<(std::fs::File, PathBuf)> {
     let mut list = temps::lock();
+    temps::sweep(dir);
     let mut last = None;
     for _ in 0..16 {
-        let name = format!(".sfprov-{:016x}.tmp", fastrand::u64(..));
+        let name = format!(
+            "{}{}-{:016x}.tmp",
+            temps::PREFIX,
+            std::process::id(),
+            fastrand::u64(..)
+        );
         let path = dir.join(name);
         match std::fs::OpenOptions::new()
             .write(true)

@@ -121,8 +121,11 @@ pub fn take(
         source,
     };
     std::fs::create_dir_all(&dir).map_err(write_err)?;
+    // An unfinished snapshot of a killed apply is removed here, by the next.
+    fsutil::sweep_dead_temps(&dir);
     let tmp = tempfile::Builder::new()
-        .prefix(".snapshot.")
+        .prefix(&fsutil::temp_prefix())
+        .suffix(".tmp")
         .tempdir_in(&dir)
         .map_err(write_err)?;
     let put = |rel: &str, bytes: &[u8]| -> Result<(), SnapshotError> {

@@ -8,6 +8,7 @@ mod diagnostics;
 mod diff;
 mod emulator;
 mod golden;
+mod kill;
 mod org;
 mod plan;
 mod regression;
