@@ -126,6 +126,12 @@ pub(super) fn unregister(list: &mut BTreeSet<PathBuf>, path: &Path) {
     list.remove(path);
 }
 
+/// Whether a temp file is registered (tests).
+#[cfg(test)]
+pub(super) fn is_registered(path: &Path) -> bool {
+    lock().contains(path)
+}
+
 #[cfg(test)]
 mod sweep_tests {
     use super::*;
@@ -158,10 +164,4 @@ mod sweep_tests {
         sweep(dir.path());
         assert!(!tmp_dir.exists());
     }
-}
-
-/// Whether a temp file is registered (tests).
-#[cfg(test)]
-pub(super) fn is_registered(path: &Path) -> bool {
-    lock().contains(path)
 }
