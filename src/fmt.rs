@@ -4,7 +4,6 @@
 //! Does not: print (the CLI renders the report) or know the canonical rules
 //! (`metadata` does).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::fsutil;
@@ -173,82 +172,20 @@ fn one(path: &Path, check: bool) -> Status {
     }
 }
 
-/// Reads a regular file of at most `MAX_DOCUMENT_BYTES`. Anything else (a
-/// FIFO would block forever, `/dev/zero` never ends) is refused before it is
-/// opened, checked again on the open file (it may have been swapped), and read
-/// through a bounded reader (it may grow).
+/// Reads a regular file of at most `MAX_DOCUMENT_BYTES` (`fsutil::read_limited`).
 pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
-    let limit = MAX_DOCUMENT_BYTES as u64;
-    let check = |meta: &std::fs::Metadata| -> Result<(), String> {
-        if !meta.is_file() {
-            return Err(format!(
-                "{} is {}, not a regular file; fmt reads only regular files",
-                path.display(),
-                kind_of(&meta.file_type())
-            ));
-        }
-        if meta.len() > limit {
-            return Err(too_large(path));
-        }
-        Ok(())
-    };
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    check(&meta)?;
-    let file = open_nonblocking(path).map_err(|e| format!("cannot read: {e}"))?;
-    check(&file.metadata().map_err(|e| format!("cannot read: {e}"))?)?;
-    let mut bytes = Vec::with_capacity(meta.len().min(limit) as usize);
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large(path));
-    }
-    Ok(bytes)
-}
-
-fn too_large(path: &Path) -> String {
-    format!(
-        "{} is larger than {}, the limit for a metadata file (see README, Limits)",
-        path.display(),
-        limits::bytes(MAX_DOCUMENT_BYTES)
-    )
-}
-
-/// Opens for reading without blocking on a FIFO that has no writer.
-#[cfg(unix)]
-fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::File::open(path)
-}
-
-/// What a file that is not a regular one is, in words.
-fn kind_of(ty: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if ty.is_fifo() {
-            return "a FIFO (named pipe)";
-        }
-        if ty.is_char_device() || ty.is_block_device() {
-            return "a device";
-        }
-        if ty.is_socket() {
-            return "a socket";
-        }
-    }
-    if ty.is_dir() {
-        "a directory"
-    } else {
-        "a special file"
-    }
+    fsutil::read_limited(path, MAX_DOCUMENT_BYTES as u64).map_err(|e| match e {
+        fsutil::ReadLimitError::NotRegular { kind, .. } => format!(
+            "{} is {kind}, not a regular file; fmt reads only regular files",
+            path.display()
+        ),
+        fsutil::ReadLimitError::TooLarge { .. } => format!(
+            "{} is larger than {}, the limit for a metadata file (see README, Limits)",
+            path.display(),
+            limits::bytes(MAX_DOCUMENT_BYTES)
+        ),
+        fsutil::ReadLimitError::Io { source, .. } => format!("cannot read: {source}"),
+    })
 }
 
 #[cfg(test)]

@@ -7,12 +7,14 @@
 //! what to write.
 
 mod inside;
+mod read;
 mod temps;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use inside::{path_inside, NAME_MAX, PATH_MAX};
+pub use read::{read_limited, ReadLimitError};
 pub use temps::{remove_temp_files, sweep as sweep_dead_temps, RemovedTemps};
 
 /// The name prefix of a temp file or directory of this process: `.sfprov-<pid>-`

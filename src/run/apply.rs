@@ -86,7 +86,7 @@ fn template_spec(name: &str, starter: bool) -> Result<Spec, Error> {
 }
 
 fn file_spec(path: &Path) -> Result<Spec, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = spec::read_text(path).map_err(|e| {
         Diagnostic::error(format!("cannot read spec `{}`: {e}", path.display()))
             .hint("create one with `sfprov init --template zendesk`, or apply straight from a template with `sfprov apply --template zendesk -o ORG`")
     })?;
@@ -180,6 +180,17 @@ pub(super) fn connect(t: &TargetArgs) -> Result<(RemoteOrg, Option<LocalOrg>), E
     ))
 }
 
+/// Whether the target is the local org (`--target-org local`), without
+/// connecting to anything.
+fn is_local(t: &TargetArgs) -> Result<bool, Error> {
+    let env = Environment::from_process();
+    let (target_opts, _) = super::org::target_options(t, &env)?;
+    Ok(matches!(
+        org::resolve_target(&target_opts, &env)?,
+        org::Target::Local
+    ))
+}
+
 /// The org's id; an access-token login does not know it: ask the org.
 pub(super) fn org_id(org: &RemoteOrg) -> Result<String, Error> {
     Ok(match org.org_id() {
@@ -260,12 +271,14 @@ pub fn run(s: &Streams, a: ApplyArgs) -> Result<Outcome, Error> {
         .hint("review the plan (`sfprov plan`), then run `sfprov apply --auto-approve`; or save it with `sfprov plan --out FILE` and apply exactly that with `sfprov apply FILE`")
         .into());
     }
+    let target = a
+        .target
+        .one(a.target.target_org.first().map(String::as_str));
+    // The spec is read and checked before anything connects (or starts the
+    // local org): a bad spec changes nothing anywhere.
+    let sp = load_spec(&a, saved.as_ref(), is_local(&target)?)?;
     // `emulator` (the local org's, if any) outlives `org`.
-    let (org, emulator) = connect(
-        &a.target
-            .one(a.target.target_org.first().map(String::as_str)),
-    )?;
-    let sp = load_spec(&a, saved.as_ref(), emulator.is_some())?;
+    let (org, _emulator) = connect(&target)?;
     s.err(&render::diagnostics(&sp.loaded.diagnostics, s.verbose));
     let desired = &sp.loaded.desired;
 

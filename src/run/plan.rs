@@ -36,7 +36,7 @@ fn load_spec(s: &Streams, a: &PlanArgs) -> Result<(String, String, spec::Loaded)
                     .spec()
                     .unwrap_or_else(|| PathBuf::from("sfprov.toml"))
             });
-            let text = std::fs::read_to_string(&path).map_err(|e| {
+            let text = spec::read_text(&path).map_err(|e| {
                 Diagnostic::error(format!("cannot read spec `{}`: {e}", path.display()))
                     .hint("create one with `sfprov init --template zendesk`, or plan straight from a template with `sfprov plan --template zendesk -o ORG`")
             })?;

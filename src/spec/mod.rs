@@ -42,11 +42,37 @@ pub enum SpecError {
 
 /// Loads and validates a spec file.
 pub fn load_file(path: &Path) -> Result<Loaded, SpecError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+    let text = read_text(path).map_err(|source| SpecError::Read {
         path: path.to_path_buf(),
         source,
     })?;
     load_str(&path.display().to_string(), &text)
+}
+
+/// The largest spec file sfprov reads: a spec is a few KiB (the largest
+/// template is under 4 KiB); anything near this is not a spec.
+pub const MAX_SPEC_BYTES: u64 = 1024 * 1024;
+
+/// Reads a spec file's text: a regular file of at most `MAX_SPEC_BYTES`, UTF-8.
+/// The error reads as an I/O error and says which rule the file broke.
+pub fn read_text(path: &Path) -> Result<String, std::io::Error> {
+    use crate::fsutil::ReadLimitError as E;
+    let bytes = crate::fsutil::read_limited(path, MAX_SPEC_BYTES).map_err(|e| match e {
+        E::Io { source, .. } => source,
+        E::NotRegular { kind, .. } => {
+            std::io::Error::other(format!("it is {kind}, not a regular file"))
+        }
+        E::TooLarge { limit, .. } => std::io::Error::other(format!(
+            "it is larger than {} KiB, the limit for a spec (see README, Limits); is this the right file?",
+            limit / 1024
+        )),
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        std::io::Error::other(format!(
+            "it is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 /// Most errors (and, separately, warnings) one run shows; the rest are

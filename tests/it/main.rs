@@ -9,6 +9,7 @@ mod diff;
 mod emulator;
 mod golden;
 mod kill;
+mod limits;
 mod org;
 mod plan;
 mod regression;
