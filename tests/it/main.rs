@@ -8,6 +8,8 @@ mod diagnostics;
 mod diff;
 mod emulator;
 mod golden;
+mod hostile;
 mod org;
 mod plan;
+mod properties;
 mod regression;
