@@ -327,6 +327,7 @@ proptest! {
 /// A plan made of the diff of two random documents, with random text where
 /// people and orgs put text.
 fn random_plan(a: &Parts, b: &Parts, text: String, n: u64) -> Plan {
+    let bit = |k: u32| (n >> k) & 1 == 1;
     let ty = registry_for_type(a.kind.name()).unwrap();
     let d = diff::component(
         ty,
@@ -345,8 +346,8 @@ fn random_plan(a: &Parts, b: &Parts, text: String, n: u64) -> Plan {
             fields: c.fields.clone(),
             destructive: c.destructive,
             unmanaged: c.unmanaged,
-            reason: (n % 2 == 0).then(|| text.clone()),
-            implied: n % 3 == 0,
+            reason: bit(0).then(|| text.clone()),
+            implied: bit(1),
         })
         .collect();
     let xml = String::from_utf8(canonical(&b.document())).unwrap();
@@ -358,26 +359,26 @@ fn random_plan(a: &Parts, b: &Parts, text: String, n: u64) -> Plan {
         org: plan::OrgRef {
             label: text.clone(),
             kind: "org".into(),
-            org_id: (n % 5 != 0).then(|| format!("00D{n}")),
+            org_id: (!bit(2)).then(|| format!("00D{n}")),
             api_version: "63.0".into(),
         },
         view: plan::View {
-            show_unmanaged: n % 2 == 1,
-            diff: n % 7 == 0,
+            show_unmanaged: bit(6),
+            diff: bit(3),
         },
         components: vec![ComponentPlan {
             type_name: d.type_name.clone(),
             member: d.member.clone(),
             action: d.action,
             changes,
-            unified_diff: (n % 4 == 0).then(|| format!("--- a\n+++ b\n-{text}\n")),
+            unified_diff: bit(4).then(|| format!("--- a\n+++ b\n-{text}\n")),
         }],
         manual_steps: vec![plan::ManualStep {
             title: text.clone(),
             what: vec![text.clone(), String::new()],
             where_in_setup: "Setup > X".into(),
             why: None,
-            checks: vec![(text.clone(), n % 2 == 0)],
+            checks: vec![(text.clone(), bit(5))],
         }],
         app_access: Vec::new(),
         user: None,
