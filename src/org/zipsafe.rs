@@ -169,6 +169,27 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_entry_name_is_refused() {
+        // The writer refuses a repeated name: write another of the same
+        // length, then make it the same in both headers.
+        let z = zip_of(&[("a/x", b"1"), ("a/y", b"2")]);
+        let mut dup = z.clone();
+        for (i, w) in z.windows(3).enumerate() {
+            if w == b"a/y" {
+                dup[i + 2] = b'x';
+            }
+        }
+        let err = unpack(&dup, ZipLimits::default()).unwrap_err();
+        assert!(
+            err.contains("declares 2 entries but has 1 distinct names"),
+            "{err}"
+        );
+        let z = zip_of(&[("a/x", b"1"), ("a//x", b"2")]);
+        let err = unpack(&z, ZipLimits::default()).unwrap_err();
+        assert!(err.contains("is a second entry for `a/x`"), "{err}");
+    }
+
+    #[test]
     fn zip_bomb_is_refused_while_inflating() {
         let big = vec![0u8; 2 * 1024 * 1024];
         let z = zip_of(&[("a", &big), ("b", &big)]);
