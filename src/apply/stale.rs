@@ -17,6 +17,9 @@ pub enum Drift {
     /// Not there when the plan was made, there now.
     Appeared(String),
     SpecChanged,
+    /// The file says something this spec and org do not give: the desired
+    /// document of a component, or the changes shown (`Profile/X`, `user`).
+    Edited(String),
     OtherOrg {
         planned: String,
         now: String,
@@ -30,6 +33,10 @@ impl std::fmt::Display for Drift {
             Drift::Gone(k) => write!(f, "{k} was in the org when the plan was made and is gone"),
             Drift::Appeared(k) => write!(f, "{k} appeared in the org since the plan was made"),
             Drift::SpecChanged => write!(f, "the spec changed since the plan was made"),
+            Drift::Edited(k) => write!(
+                f,
+                "{k} in the plan file is not what the spec and the org give (was the file edited?)"
+            ),
             Drift::OtherOrg { planned, now } => {
                 write!(f, "the plan was made for org {planned}, this is org {now}")
             }
@@ -83,7 +90,37 @@ pub fn check(saved: &Plan, fresh: &Plan) -> Vec<Drift> {
             out.push(Drift::Appeared(k.clone()));
         }
     }
+    if out.is_empty() {
+        edited(saved, fresh, &mut out);
+    }
     out
+}
+
+/// Same spec, same org: the saved plan must say what a fresh one says, or
+/// apply would deploy (or show) what nobody planned.
+fn edited(saved: &Plan, fresh: &Plan, out: &mut Vec<Drift>) {
+    let mut keys = std::collections::BTreeSet::new();
+    for d in saved.desired.iter().chain(&fresh.desired) {
+        keys.insert(format!("{}/{}", d.type_name, d.member));
+    }
+    let find = |p: &'_ Plan, k: &str| {
+        p.desired
+            .iter()
+            .filter(|d| format!("{}/{}", d.type_name, d.member) == k)
+            .map(|d| d.xml.clone())
+            .collect::<Vec<_>>()
+    };
+    for k in &keys {
+        if find(saved, k) != find(fresh, k) {
+            out.push(Drift::Edited(format!("the desired {k}")));
+        }
+    }
+    if out.is_empty() && saved.components != fresh.components {
+        out.push(Drift::Edited("the planned component changes".into()));
+    }
+    if saved.user != fresh.user || saved.app_access != fresh.app_access {
+        out.push(Drift::Edited("the planned user and access changes".into()));
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Unpacking a retrieved zip without trusting it.
 //! Owns: `unpack` — refuses entries whose path is absolute or escapes with
-//! `..`, too many entries, and an uncompressed total past a limit (counted
-//! while inflating, not from the headers, so a zip bomb stops early).
+//! `..`, two entries with one path, too many entries, and an uncompressed
+//! total past a limit (counted while inflating, not from the headers, so a
+//! zip bomb stops early).
 //! Does not: write files; callers get (path, bytes) pairs in memory.
 
 use std::io::{Cursor, Read};
@@ -34,6 +35,16 @@ pub struct ZipEntry {
 pub fn unpack(zip: &[u8], limits: ZipLimits) -> Result<Vec<ZipEntry>, String> {
     let mut archive =
         zip::ZipArchive::new(Cursor::new(zip)).map_err(|e| format!("not a zip file: {e}"))?;
+    // The reader keeps one entry per name: a name that repeats shows as
+    // fewer entries than the central directory declares.
+    if let Some(declared) = declared_entries(zip) {
+        if declared != archive.len() {
+            return Err(format!(
+                "it declares {declared} entries but has {} distinct names: an entry's name repeats",
+                archive.len()
+            ));
+        }
+    }
     if archive.len() > limits.max_entries {
         return Err(format!(
             "it has {} entries, more than the limit of {}",
@@ -43,6 +54,7 @@ pub fn unpack(zip: &[u8], limits: ZipLimits) -> Result<Vec<ZipEntry>, String> {
     }
     let mut total: u64 = 0;
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for i in 0..archive.len() {
         let mut file = archive
             .by_index(i)
@@ -51,6 +63,11 @@ pub fn unpack(zip: &[u8], limits: ZipLimits) -> Result<Vec<ZipEntry>, String> {
         let path = safe_path(&raw_name)?;
         if file.is_dir() {
             continue;
+        }
+        if !seen.insert(path.clone()) {
+            return Err(format!(
+                "entry `{raw_name}` is a second entry for `{path}` (which one holds the file?)"
+            ));
         }
         let left = limits.max_total - total;
         let mut bytes = Vec::new();
@@ -68,6 +85,17 @@ pub fn unpack(zip: &[u8], limits: ZipLimits) -> Result<Vec<ZipEntry>, String> {
         out.push(ZipEntry { path, bytes });
     }
     Ok(out)
+}
+
+/// The entry count the end of central directory record declares (`None`
+/// for zip64 counts or when the record is not found).
+fn declared_entries(zip: &[u8]) -> Option<usize> {
+    let tail = zip.len().saturating_sub(22 + 65_535);
+    let at = (tail..zip.len().saturating_sub(21))
+        .rev()
+        .find(|&i| zip[i..i + 4] == *b"PK\x05\x06")?;
+    let total = u16::from_le_bytes([zip[at + 10], zip[at + 11]]);
+    (total != u16::MAX).then_some(usize::from(total))
 }
 
 /// A relative, normalized path, or an error for absolute or escaping ones.
@@ -138,6 +166,27 @@ mod tests {
             assert!(err.contains("entry"), "{bad}: {err}");
         }
         assert_eq!(safe_path("./a//b").unwrap(), "a/b");
+    }
+
+    #[test]
+    fn a_repeated_entry_name_is_refused() {
+        // The writer refuses a repeated name: write another of the same
+        // length, then make it the same in both headers.
+        let z = zip_of(&[("a/x", b"1"), ("a/y", b"2")]);
+        let mut dup = z.clone();
+        for (i, w) in z.windows(3).enumerate() {
+            if w == b"a/y" {
+                dup[i + 2] = b'x';
+            }
+        }
+        let err = unpack(&dup, ZipLimits::default()).unwrap_err();
+        assert!(
+            err.contains("declares 2 entries but has 1 distinct names"),
+            "{err}"
+        );
+        let z = zip_of(&[("a/x", b"1"), ("a//x", b"2")]);
+        let err = unpack(&z, ZipLimits::default()).unwrap_err();
+        assert!(err.contains("is a second entry for `a/x`"), "{err}");
     }
 
     #[test]

@@ -39,7 +39,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Retrieved components: (type, member) -> canonical bytes.
 type Current = HashMap<(String, String), Vec<u8>>;
 
-fn index(files: &[crate::org::ZipEntry]) -> Current {
+/// A retrieved component that is not UTF-8 or not XML is refused: planning
+/// it as absent would show a create where the org has something.
+fn index(files: &[crate::org::ZipEntry], org: &dyn OrgRead) -> Result<Current, ReadError> {
     let mut out = Current::new();
     for f in files {
         let (dir, name) = match f.path.rsplit_once('/') {
@@ -52,10 +54,15 @@ fn index(files: &[crate::org::ZipEntry]) -> Current {
         if ty.directory != dir {
             continue;
         }
-        let bytes = metadata::canonical_bytes(&f.bytes).unwrap_or_else(|_| f.bytes.clone());
+        let bytes = metadata::canonical_bytes(&f.bytes).map_err(|e| {
+            ReadError::Org(crate::org::OrgError::UnsafeZip {
+                org: org.label().to_string(),
+                reason: format!("`{}` is not a metadata file sfprov can read: {e}", f.path),
+            })
+        })?;
         out.insert((ty.name.to_string(), member), bytes);
     }
-    out
+    Ok(out)
 }
 
 /// Makes the plan.
@@ -77,7 +84,7 @@ pub fn build(desired: &Desired, org: &dyn OrgRead, opts: &Options) -> Result<Pla
     }
     retrieval.unknown_types.sort();
     retrieval.unknown_types.dedup();
-    let current = index(&retrieval.files);
+    let current = index(&retrieval.files, org)?;
 
     let mut fingerprints = BTreeMap::new();
     for ((ty, member), bytes) in &current {

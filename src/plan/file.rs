@@ -23,13 +23,29 @@ pub enum FileError {
     },
     #[error("{} is not an sfprov plan file: {reason}", path.display())]
     Invalid { path: PathBuf, reason: String },
-    #[error("{} is a plan of format {found}; this sfprov reads format {FORMAT_VERSION}", path.display())]
-    Version { path: PathBuf, found: u64 },
+    #[error("{} is a plan of format {found}{}; this sfprov ({}) reads format {FORMAT_VERSION}", path.display(), by.as_deref().map(|v| format!(" made by sfprov {v}")).unwrap_or_default(), env!("CARGO_PKG_VERSION"))]
+    Version {
+        path: PathBuf,
+        found: u64,
+        /// The `sfprov_version` the file names, if any.
+        by: Option<String>,
+    },
 }
+
+/// The largest plan file `load` reads (a plan holds a few documents; a file
+/// past this was not written by `save`).
+pub const MAX_PLAN_BYTES: u64 = 64 * 1024 * 1024;
 
 impl FileError {
     pub fn hint(&self) -> Option<String> {
         match self {
+            FileError::Version { found, by, .. } if *found > u64::from(FORMAT_VERSION) => {
+                Some(format!(
+                    "apply it with {}, or make a new one with this sfprov: `sfprov plan --out FILE`",
+                    by.as_deref()
+                        .map_or("a newer sfprov".to_string(), |v| format!("sfprov {v}"))
+                ))
+            }
             FileError::Invalid { .. } | FileError::Version { .. } => {
                 Some("make a new one with `sfprov plan --out FILE`".into())
             }
@@ -48,14 +64,34 @@ pub fn save(path: &Path, plan: &Plan) -> Result<(), FileError> {
 
 /// Reads a plan file written by `save`.
 pub fn load(path: &Path) -> Result<Plan, FileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| FileError::Read {
+    let read_error = |source| FileError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
     let invalid = |reason: String| FileError::Invalid {
         path: path.to_path_buf(),
         reason,
     };
+    // Bounded: a hand-made or damaged file may be anything.
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_PLAN_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_PLAN_BYTES {
+        return Err(invalid(format!(
+            "it is larger than {} MiB",
+            MAX_PLAN_BYTES / (1024 * 1024)
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        invalid(format!(
+            "it is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
     match value
@@ -67,6 +103,10 @@ pub fn load(path: &Path) -> Result<Plan, FileError> {
             return Err(FileError::Version {
                 path: path.to_path_buf(),
                 found,
+                by: value
+                    .get("sfprov_version")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string),
             })
         }
         None => return Err(invalid("no format_version".into())),

@@ -129,6 +129,9 @@ impl ToDiagnostic for FileError {
                     io_hint(path, source)
                 })
             }
+            FileError::Version { found, .. } if *found > u64::from(crate::plan::FORMAT_VERSION) => {
+                d.hint_opt(self.hint())
+            }
             FileError::Invalid { path, .. } | FileError::Version { path, .. } => d.hint(format!(
                 "make a new one with `sfprov plan -o ORG --out {}`",
                 path.display()

@@ -5,5 +5,5 @@ mod cli;
 mod emulator;
 mod faults;
 mod logins;
-mod mock;
+pub mod mock;
 pub mod support;
