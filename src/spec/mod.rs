@@ -50,8 +50,9 @@ pub fn load_file(path: &Path) -> Result<Loaded, SpecError> {
 }
 
 /// The largest spec file sfprov reads: a spec is a few KiB (the largest
-/// template is under 4 KiB); anything near this is not a spec.
-pub const MAX_SPEC_BYTES: u64 = 1024 * 1024;
+/// template is under 4 KiB); 16 MiB leaves room for a generated spec and for
+/// reporting a file of 100,000 mistakes, and nothing near it is a spec.
+pub const MAX_SPEC_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Reads a spec file's text: a regular file of at most `MAX_SPEC_BYTES`, UTF-8.
 /// The error reads as an I/O error and says which rule the file broke.
@@ -63,8 +64,8 @@ pub fn read_text(path: &Path) -> Result<String, std::io::Error> {
             std::io::Error::other(format!("it is {kind}, not a regular file"))
         }
         E::TooLarge { limit, .. } => std::io::Error::other(format!(
-            "it is larger than {} KiB, the limit for a spec (see README, Limits); is this the right file?",
-            limit / 1024
+            "it is larger than {} MiB, the limit for a spec (see README, Limits); is this the right file?",
+            limit / (1024 * 1024)
         )),
     })?;
     String::from_utf8(bytes).map_err(|e| {
