@@ -36,6 +36,16 @@ struct WireCreated {
     id: String,
 }
 
+/// Reads one page of a query reply as `query` does; returns its `totalSize`,
+/// records and `nextRecordsUrl` (public for the `rest_json` fuzz target).
+#[doc(hidden)]
+pub fn parse_query_page(
+    body: &str,
+) -> Result<(u64, Vec<Map<String, Value>>, Option<String>), serde_json::Error> {
+    let page: WirePage = serde_json::from_str(body)?;
+    Ok((page.total_size, page.records, page.next_records_url))
+}
+
 /// Quotes a value for a SOQL string literal.
 pub fn soql_quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);

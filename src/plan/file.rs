@@ -52,12 +52,19 @@ pub fn load(path: &Path) -> Result<Plan, FileError> {
         path: path.to_path_buf(),
         source,
     })?;
+    parse(path, &text)
+}
+
+/// Reads the text of a plan file; `path` is only named in errors. What `load`
+/// does after reading the file (public for the `plan_file` fuzz target).
+#[doc(hidden)]
+pub fn parse(path: &Path, text: &str) -> Result<Plan, FileError> {
     let invalid = |reason: String| FileError::Invalid {
         path: path.to_path_buf(),
         reason,
     };
     let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
     match value
         .get("format_version")
         .and_then(serde_json::Value::as_u64)
