@@ -39,7 +39,11 @@ pub fn metadata_xml(data: &[u8]) {
     let as_read = write::to_bytes(&doc);
     let again = metadata::read::parse(std::str::from_utf8(&as_read).expect("writer writes UTF-8"))
         .expect("what the writer wrote reads back");
-    assert_eq!(write::to_bytes(&again), as_read, "write(read(x)) is a fixed point");
+    assert_eq!(
+        write::to_bytes(&again),
+        as_read,
+        "write(read(x)) is a fixed point"
+    );
 
     // Canonical bytes: idempotent, and recognized as canonical.
     let mut doc = doc;
