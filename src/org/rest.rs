@@ -36,12 +36,14 @@ struct WireCreated {
     id: String,
 }
 
-/// Reads one page of a query reply as `query` does; returns its `totalSize`,
-/// records and `nextRecordsUrl` (public for the `rest_json` fuzz target).
+/// A query page's `totalSize`, records and `nextRecordsUrl`.
 #[doc(hidden)]
-pub fn parse_query_page(
-    body: &str,
-) -> Result<(u64, Vec<Map<String, Value>>, Option<String>), serde_json::Error> {
+pub type QueryPage = (u64, Vec<Map<String, Value>>, Option<String>);
+
+/// Reads one page of a query reply as `query` does (public for the
+/// `rest_json` fuzz target).
+#[doc(hidden)]
+pub fn parse_query_page(body: &str) -> Result<QueryPage, serde_json::Error> {
     let page: WirePage = serde_json::from_str(body)?;
     Ok((page.total_size, page.records, page.next_records_url))
 }
