@@ -13,8 +13,11 @@ use sfprov::org::mdapi::{AsyncJob, DeployResult, FileProperties, RetrieveResult}
 use sfprov::org::soap::{parse_reply, Reply};
 use sfprov::org::{api_error, rest, zipsafe};
 
+/// One target's check.
+pub type Check = fn(&[u8]);
+
 /// The targets, by name, for the replay test.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("metadata_xml", metadata_xml),
     ("spec", spec),
     ("soap_reply", soap_reply),
