@@ -36,6 +36,18 @@ struct WireCreated {
     id: String,
 }
 
+/// A query page's `totalSize`, records and `nextRecordsUrl`.
+#[doc(hidden)]
+pub type QueryPage = (u64, Vec<Map<String, Value>>, Option<String>);
+
+/// Reads one page of a query reply as `query` does (public for the
+/// `rest_json` fuzz target).
+#[doc(hidden)]
+pub fn parse_query_page(body: &str) -> Result<QueryPage, serde_json::Error> {
+    let page: WirePage = serde_json::from_str(body)?;
+    Ok((page.total_size, page.records, page.next_records_url))
+}
+
 /// Quotes a value for a SOQL string literal.
 pub fn soql_quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);

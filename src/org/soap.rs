@@ -186,6 +186,11 @@ fn fault(f: &Node) -> ApiError {
     ApiError::from_server(&code, &message, Vec::new())
 }
 
+/// Deepest element nesting a reply may have: the envelope's few levels plus a
+/// readMetadata record's (metadata nests fewer than 10). Every recursion over
+/// a `Node` (clone, drop, the record -> document bridge) is bounded by it.
+pub const MAX_REPLY_DEPTH: usize = 128;
+
 /// Parses XML into a tree of local names; checks Envelope/Body namespaces.
 fn parse_tree(xml: &str) -> Result<Node, String> {
     let mut reader = NsReader::from_str(xml);
@@ -227,6 +232,10 @@ fn parse_tree(xml: &str) -> Result<Node, String> {
                 }
                 if matches!(ev, Event::Empty(_)) {
                     attach(&mut stack, node)?;
+                } else if stack.len() >= MAX_REPLY_DEPTH {
+                    return Err(format!(
+                        "elements nest deeper than {MAX_REPLY_DEPTH} levels near byte {pos}"
+                    ));
                 } else {
                     stack.push(node);
                 }

@@ -64,36 +64,43 @@ pub fn save(path: &Path, plan: &Plan) -> Result<(), FileError> {
 
 /// Reads a plan file written by `save`.
 pub fn load(path: &Path) -> Result<Plan, FileError> {
-    let read_error = |source| FileError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
     let invalid = |reason: String| FileError::Invalid {
         path: path.to_path_buf(),
         reason,
     };
-    // Bounded: a hand-made or damaged file may be anything.
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(
-        &mut std::io::Read::take(file, MAX_PLAN_BYTES + 1),
-        &mut bytes,
-    )
-    .map_err(read_error)?;
-    if bytes.len() as u64 > MAX_PLAN_BYTES {
-        return Err(invalid(format!(
+    // Bounded, and a regular file only: a hand-made or damaged file may be anything.
+    let bytes = crate::fsutil::read_limited(path, MAX_PLAN_BYTES).map_err(|e| match e {
+        crate::fsutil::ReadLimitError::Io { source, .. } => FileError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        crate::fsutil::ReadLimitError::NotRegular { kind, .. } => {
+            invalid(format!("it is {kind}, not a regular file"))
+        }
+        crate::fsutil::ReadLimitError::TooLarge { .. } => invalid(format!(
             "it is larger than {} MiB",
             MAX_PLAN_BYTES / (1024 * 1024)
-        )));
-    }
+        )),
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         invalid(format!(
             "it is not UTF-8 text (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         ))
     })?;
+    parse(path, &text)
+}
+
+/// Reads the text of a plan file; `path` is only named in errors. What `load`
+/// does after reading the file (public for the `plan_file` fuzz target).
+#[doc(hidden)]
+pub fn parse(path: &Path, text: &str) -> Result<Plan, FileError> {
+    let invalid = |reason: String| FileError::Invalid {
+        path: path.to_path_buf(),
+        reason,
+    };
     let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
     match value
         .get("format_version")
         .and_then(serde_json::Value::as_u64)

@@ -4,6 +4,7 @@
 
 mod emulator;
 mod fmt;
+mod fuzz;
 mod generate;
 mod org;
 mod project;

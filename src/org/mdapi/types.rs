@@ -22,7 +22,8 @@ pub struct AsyncJob {
 }
 
 impl AsyncJob {
-    pub(crate) fn from_node(r: &Node) -> Option<AsyncJob> {
+    #[doc(hidden)]
+    pub fn from_node(r: &Node) -> Option<AsyncJob> {
         Some(AsyncJob {
             id: r.text_of("id").filter(|s| !s.is_empty())?.to_string(),
             done: r.bool_of("done"),
@@ -159,7 +160,8 @@ impl DeployResult {
         }
     }
 
-    pub(crate) fn from_node(r: &Node) -> DeployResult {
+    #[doc(hidden)]
+    pub fn from_node(r: &Node) -> DeployResult {
         let details = r.child("details");
         let msgs = |name: &str| -> Vec<DeployMessage> {
             details
@@ -212,7 +214,8 @@ pub struct FileProperties {
 }
 
 impl FileProperties {
-    pub(crate) fn from_node(n: &Node) -> FileProperties {
+    #[doc(hidden)]
+    pub fn from_node(n: &Node) -> FileProperties {
         let s = |k: &str| n.text_of(k).unwrap_or_default().to_string();
         let o = |k: &str| n.text_of(k).filter(|t| !t.is_empty()).map(str::to_string);
         FileProperties {
@@ -244,7 +247,8 @@ pub struct RetrieveResult {
 }
 
 impl RetrieveResult {
-    pub(crate) fn from_node(r: &Node) -> Result<RetrieveResult, String> {
+    #[doc(hidden)]
+    pub fn from_node(r: &Node) -> Result<RetrieveResult, String> {
         let zip = match r
             .text_of("zipFile")
             .map(str::trim)
@@ -295,7 +299,8 @@ impl RetrieveResult {
 }
 
 /// A readMetadata record as a metadata document (root named by `xsi:type`).
-pub(crate) fn record_to_document(n: &Node, type_name: &str) -> Document<'static> {
+#[doc(hidden)]
+pub fn record_to_document(n: &Node, type_name: &str) -> Document<'static> {
     let root = n.xsi_type.clone().unwrap_or_else(|| type_name.to_string());
     let children = n.children.iter().map(node_to_element).collect();
     Document::new(root, children).into_owned()

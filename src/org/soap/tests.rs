@@ -88,3 +88,17 @@ fn envelope_in_wrong_namespace_is_refused() {
     assert!(parse_reply("<html>502 Bad Gateway").is_err());
     assert!(parse_reply("").is_err());
 }
+
+#[test]
+fn deep_nesting_is_refused_not_a_stack_overflow() {
+    let env = |depth: usize| {
+        format!(
+            "<soapenv:Envelope xmlns:soapenv=\"{ENVELOPE_NS}\"><soapenv:Body>{}{}</soapenv:Body></soapenv:Envelope>",
+            "<a>".repeat(depth),
+            "</a>".repeat(depth)
+        )
+    };
+    let err = parse_reply(&env(100_000)).unwrap_err();
+    assert!(err.contains("nest deeper than 128 levels"), "{err}");
+    assert!(matches!(parse_reply(&env(120)), Ok(Reply::Ok(_))));
+}
