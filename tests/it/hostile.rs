@@ -11,29 +11,13 @@ use sfprov::emulator::EmulatorHandle;
 use sfprov::metadata::package::manifest;
 use sfprov::org::{NoObserver, OrgError, Wait, ZipLimits};
 
-use crate::common::{root, run, sfprov, tree, Run};
+use crate::common::{root, run, sfprov, tree};
 use crate::org::mock::{envelope, soap, Mock};
 use crate::org::support::token_org;
 
-fn start() -> (EmulatorHandle, tempfile::TempDir) {
-    let h = sfprov::emulator::spawn(Default::default()).expect("emulator starts");
-    let dir = tempfile::tempdir().unwrap();
-    let t = sfprov::templates::get("zendesk").unwrap();
-    std::fs::write(
-        dir.path().join("sfprov.toml"),
-        sfprov::templates::starter_spec(t),
-    )
-    .unwrap();
-    (h, dir)
-}
-
-fn sf(dir: &Path, h: &EmulatorHandle, args: &[&str]) -> Run {
-    let mut c = sfprov(dir);
-    c.env("SF_ACCESS_TOKEN", h.access_token.expose())
-        .args(args)
-        .args(["--instance-url", &h.url]);
-    run(c)
-}
+/// An emulator and a project holding the zendesk starter spec; `sf` runs
+/// sfprov against it and checks no output holds the token.
+use crate::apply::cli::{setup as start, sf};
 
 fn dump(h: &EmulatorHandle) -> Value {
     h.with_state(|s| serde_json::to_value(s).unwrap())

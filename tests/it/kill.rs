@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::common::{self, sfprov};
+use super::regression::emulator::Served;
 
 /// Starts `c`, kills it with SIGKILL after `after`, waits for it.
 fn kill_after(mut c: Command, after: Duration) -> std::process::ExitStatus {
@@ -176,25 +177,11 @@ fn apply_killed_at_any_moment_converges_on_the_next_run() {
 
 #[test]
 fn emulator_killed_under_writes_restarts_on_whole_state() {
-    use std::io::BufRead;
     let work = tempfile::tempdir().unwrap();
     let state = work.path().join("org");
     for k in 0..6u64 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sfprov"))
-            .args(["emulator", "serve", "--state"])
-            .arg(&state)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let ready: serde_json::Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("restart {k}: no ready line ({e}): {line:?}"));
-        let url = ready["instance_url"].as_str().unwrap().to_string();
-        let auth = format!("Bearer {}", ready["access_token"].as_str().unwrap());
+        let served = Served::start(Some(&state));
+        let (url, auth) = (served.url.clone(), format!("Bearer {}", served.token));
         // Writers keep the state file busy while the process is killed.
         let writer = std::thread::spawn(move || {
             for i in 0..200 {
@@ -219,27 +206,14 @@ fn emulator_killed_under_writes_restarts_on_whole_state() {
             }
         });
         std::thread::sleep(Duration::from_millis(30 + 17 * k));
-        child.kill().unwrap();
-        child.wait().unwrap();
+        drop(served); // SIGKILL
         writer.join().unwrap();
         let text = std::fs::read_to_string(state.join("state.json")).unwrap();
         serde_json::from_str::<serde_json::Value>(&text)
             .unwrap_or_else(|e| panic!("kill {k}: state.json is not whole: {e}"));
     }
     // The last start cleaned what the last kill left (the next start will too).
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sfprov"))
-        .args(["emulator", "serve", "--state"])
-        .arg(&state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(line.contains("instance_url"), "{line}");
+    let served = Served::start(Some(&state));
+    assert!(served.url.starts_with("http://127.0.0.1:"));
     assert_eq!(temps(&state), Vec::<String>::new());
-    child.kill().unwrap();
-    child.wait().unwrap();
 }

@@ -2,7 +2,7 @@
 //! each failing on the code before its fix. Grouped by the area they guard so
 //! parallel work does not collide in one file.
 
-mod emulator;
+pub(crate) mod emulator;
 mod fmt;
 mod fuzz;
 mod generate;

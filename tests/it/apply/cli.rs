@@ -12,7 +12,7 @@ use sfprov::emulator::EmulatorHandle;
 use super::support::{dump, start};
 use crate::common::{run, sfprov, tree, Run};
 
-fn setup() -> (EmulatorHandle, tempfile::TempDir) {
+pub(crate) fn setup() -> (EmulatorHandle, tempfile::TempDir) {
     let h = start();
     let dir = tempfile::tempdir().unwrap();
     let t = sfprov::templates::get("zendesk").unwrap();
@@ -25,7 +25,7 @@ fn setup() -> (EmulatorHandle, tempfile::TempDir) {
 }
 
 /// `sfprov ARGS` against `h` in `dir`; asserts no output holds the token.
-fn sf(dir: &Path, h: &EmulatorHandle, args: &[&str]) -> Run {
+pub(crate) fn sf(dir: &Path, h: &EmulatorHandle, args: &[&str]) -> Run {
     let mut c = sfprov(dir);
     c.env("SF_ACCESS_TOKEN", h.access_token.expose())
         .args(args)

@@ -4,7 +4,7 @@
 //! and the command line: saved plans, stale plans, confirmation, the lock,
 //! JSON, secrets (`cli`).
 
-mod cli;
+pub(crate) mod cli;
 mod converge;
 mod faults;
 mod matrix;

@@ -17,14 +17,15 @@ use crate::emulator::client::{http, tag, zip_raw, Resp, MD};
 use sfprov::emulator::{self, Config, EmulatorError};
 
 /// `sfprov emulator serve` as a child process; killed on drop.
-struct Served {
-    child: Child,
-    url: String,
-    token: String,
+/// `sfprov emulator serve [--state DIR]` as a child process, killed on drop.
+pub(crate) struct Served {
+    pub child: Child,
+    pub url: String,
+    pub token: String,
 }
 
 impl Served {
-    fn start(state: Option<&Path>) -> Served {
+    pub fn start(state: Option<&Path>) -> Served {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sfprov"));
         cmd.args(["emulator", "serve"]);
         if let Some(dir) = state {
