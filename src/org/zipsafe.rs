@@ -1,8 +1,8 @@
 //! Unpacking a retrieved zip without trusting it.
 //! Owns: `unpack` — refuses entries whose path is absolute or escapes with
-//! `..`, two entries with one path, too many entries, and an uncompressed
-//! total past a limit (counted while inflating, not from the headers, so a
-//! zip bomb stops early).
+//! `..`, two entries with one path, a name that is not UTF-8, too many
+//! entries, and an uncompressed total past a limit (counted while inflating,
+//! not from the headers, so a zip bomb stops early).
 //! Does not: write files; callers get (path, bytes) pairs in memory.
 
 use std::io::{Cursor, Read};
@@ -59,6 +59,15 @@ pub fn unpack(zip: &[u8], limits: ZipLimits) -> Result<Vec<ZipEntry>, String> {
         let mut file = archive
             .by_index(i)
             .map_err(|e| format!("entry {i} is unreadable: {e}"))?;
+        // Salesforce writes UTF-8 names; anything else (a CP437 name the zip
+        // reader would reinterpret, or bytes flagged UTF-8 that are not) is
+        // not a retrieve of a real org.
+        if std::str::from_utf8(file.name_raw()).is_err() {
+            return Err(format!(
+                "entry {i}'s name is not UTF-8 ({})",
+                String::from_utf8_lossy(file.name_raw())
+            ));
+        }
         let raw_name = file.name().to_string();
         let path = safe_path(&raw_name)?;
         if file.is_dir() {

@@ -360,7 +360,7 @@ fn zip_with_non_utf8_name() -> Vec<u8> {
 }
 
 #[test]
-fn a_retrieved_entry_whose_name_is_not_utf8_is_refused_or_kept_in_memory() {
+fn a_retrieved_entry_whose_name_is_not_utf8_is_refused() {
     let m = retrieve_mock(&zip_with_non_utf8_name());
     let (org, _) = token_org(&m.url);
     let got = org.retrieve_files(
@@ -369,18 +369,12 @@ fn a_retrieved_entry_whose_name_is_not_utf8_is_refused_or_kept_in_memory() {
         ZipLimits::default(),
         &mut NoObserver,
     );
-    match got {
-        Err(e) => assert!(
-            e.to_string()
-                .starts_with("refusing the zip retrieved from org"),
-            "{e}"
-        ),
-        // Read as CP437 or lossily: a relative path in memory, nothing written.
-        Ok(r) => {
-            assert_eq!(r.files.len(), 1);
-            assert!(r.files[0].path.starts_with("profiles/A"), "{:?}", r.files);
-        }
-    }
+    let e = got.err().expect("refused").to_string();
+    assert!(
+        e.starts_with("refusing the zip retrieved from org")
+            && e.contains("entry 0's name is not UTF-8 (profiles/A\u{fffd}\u{fffd}.profile)"),
+        "{e}"
+    );
     assert_eq!(m.count("<met:deploy>"), 0);
 }
 
