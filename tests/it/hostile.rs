@@ -369,7 +369,10 @@ fn a_retrieved_entry_whose_name_is_not_utf8_is_refused() {
         ZipLimits::default(),
         &mut NoObserver,
     );
-    let e = got.err().expect("refused").to_string();
+    let Err(e) = got else {
+        panic!("a name that is not UTF-8 was accepted")
+    };
+    let e = e.to_string();
     assert!(
         e.starts_with("refusing the zip retrieved from org")
             && e.contains("entry 0's name is not UTF-8 (profiles/A\u{fffd}\u{fffd}.profile)"),
