@@ -180,6 +180,18 @@ pub(super) fn connect(t: &TargetArgs) -> Result<(RemoteOrg, Option<LocalOrg>), E
     ))
 }
 
+/// The spec, then the org: the spec is read and checked before anything
+/// connects (or starts the local org), so a bad spec changes nothing anywhere.
+pub(super) fn spec_then_connect(
+    a: &ApplyArgs,
+    saved: Option<&Plan>,
+    target: &TargetArgs,
+) -> Result<(Spec, RemoteOrg, Option<LocalOrg>), Error> {
+    let sp = load_spec(a, saved, is_local(target)?)?;
+    let (org, local) = connect(target)?;
+    Ok((sp, org, local))
+}
+
 /// Whether the target is the local org (`--target-org local`), without
 /// connecting to anything.
 fn is_local(t: &TargetArgs) -> Result<bool, Error> {
@@ -274,11 +286,8 @@ pub fn run(s: &Streams, a: ApplyArgs) -> Result<Outcome, Error> {
     let target = a
         .target
         .one(a.target.target_org.first().map(String::as_str));
-    // The spec is read and checked before anything connects (or starts the
-    // local org): a bad spec changes nothing anywhere.
-    let sp = load_spec(&a, saved.as_ref(), is_local(&target)?)?;
     // `emulator` (the local org's, if any) outlives `org`.
-    let (org, _emulator) = connect(&target)?;
+    let (sp, org, _emulator) = spec_then_connect(&a, saved.as_ref(), &target)?;
     s.err(&render::diagnostics(&sp.loaded.diagnostics, s.verbose));
     let desired = &sp.loaded.desired;
 

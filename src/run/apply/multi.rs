@@ -14,7 +14,7 @@ use sfprov::render::diagnostic;
 use sfprov::{generate, render};
 
 use super::super::{Error, Streams};
-use super::{connect, load_spec, next_steps, org_id, project_root, take_lock, FORMAT_VERSION};
+use super::{next_steps, org_id, project_root, spec_then_connect, take_lock, FORMAT_VERSION};
 use crate::cli::ApplyArgs;
 use crate::Outcome;
 
@@ -58,8 +58,8 @@ struct Done {
 }
 
 fn one(s: &Streams, a: &ApplyArgs, label: &str, json: bool) -> Result<Done, Error> {
-    let (org, emulator) = connect(&a.target.one(Some(label)))?;
-    let sp = load_spec(a, None, emulator.is_some())?;
+    // `_emulator` (the local org's, if any) outlives `org`.
+    let (sp, org, _emulator) = spec_then_connect(a, None, &a.target.one(Some(label)))?;
     let desired = &sp.loaded.desired;
     let id = org_id(&org)?;
     let root = project_root();
