@@ -13,7 +13,7 @@ use sfprov::org::{NoObserver, OrgError, Wait, ZipLimits};
 
 use crate::common::{root, run, sfprov, tree};
 use crate::org::mock::{envelope, soap, Mock};
-use crate::org::support::token_org;
+use crate::org::support::{token_org, zip_of};
 
 /// An emulator and a project holding the zendesk starter spec; `sf` runs
 /// sfprov against it and checks no output holds the token.
@@ -262,17 +262,6 @@ fn retrieve_mock(zip: &[u8]) -> Mock {
         vec![soap(200, envelope(&format!("<checkRetrieveStatusResponse><result><done>true</done><id>09SRET</id><status>Succeeded</status><success>true</success><zipFile>{b64}</zipFile></result></checkRetrieveStatusResponse>")))],
     );
     m
-}
-
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    use std::io::Write;
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, bytes) in entries {
-        w.start_file(*name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        w.write_all(bytes).unwrap();
-    }
-    w.finish().unwrap().into_inner()
 }
 
 /// Retrieves through `sfprov::org` from a server answering `zip`: the error,

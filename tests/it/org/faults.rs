@@ -379,17 +379,6 @@ fn cancel_sends_cancel_deploy_and_follows_it_to_canceled() {
     assert!(cancel.body.contains("<met:String>0AfCAN</met:String>"));
 }
 
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    use std::io::Write;
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, bytes) in entries {
-        w.start_file(*name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        w.write_all(bytes).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
 fn retrieve_mock(zip: &[u8]) -> Mock {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD.encode(zip);

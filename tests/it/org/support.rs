@@ -152,3 +152,15 @@ pub fn assert_no_secret(what: &str, text: &str) {
 pub fn no_target() -> TargetOptions {
     TargetOptions::default()
 }
+
+/// A zip of (name, bytes) entries, as a retrieve answers with.
+pub fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in entries {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
