@@ -12,16 +12,12 @@ SFPROV (the sfprov binary) and SF_BIN, NODE_BIN, NODE_PATH set.
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
-import urllib.parse
-import urllib.request
-import ssl
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SFPROV = os.environ["SFPROV"]
