@@ -116,6 +116,17 @@ pub enum EmulatorCommand {
     /// Serve an emulated org on 127.0.0.1 until Ctrl-C; prints one JSON line
     /// {"instance_url", "access_token", "org_id", "username"} once listening.
     Serve(ServeArgs),
+    /// Start the project's local org (`--target-org local`, kept in
+    /// .sfprov/local-org/) over from a fresh org, or from a named scenario.
+    Reset(ResetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// Start from this scenario (`audit`: integration users set up by hand,
+    /// for `sfprov audit`) instead of the fresh default org.
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -127,8 +138,12 @@ pub struct ServeArgs {
     #[arg(long)]
     pub state: Option<PathBuf>,
     /// Start from this seed (JSON, the shape of crates/emulator/src/seed.json).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "scenario")]
     pub seed: Option<PathBuf>,
+    /// Start from a named scenario (`audit`: integration users set up by
+    /// hand, for `sfprov audit`).
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
     /// Fault-injection rules (JSON array).
     #[arg(long)]
     pub faults: Option<PathBuf>,

@@ -19,7 +19,7 @@ pub mod signals;
 
 use crate::cli::{
     Cli, Command, EmulatorCommand, FmtArgs, FormatArg, GenerateArgs, InitArgs, NoOrgArgs,
-    ServeArgs, TemplatesCommand,
+    ResetArgs, ServeArgs, TemplatesCommand,
 };
 use crate::Outcome;
 pub use report::Failure;
@@ -83,17 +83,58 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Rollback(a) => rollback::run(&s, a),
         Command::Org(c) => org::run(&s, c),
         Command::Emulator(EmulatorCommand::Serve(a)) => emulator_serve(&s, a),
+        Command::Emulator(EmulatorCommand::Reset(a)) => emulator_reset(&s, a),
     }
 }
 
 /// `sfprov emulator serve`: the ready line is the product (stdout); the rest
 /// goes to stderr. Returns after Ctrl-C or SIGTERM (the binary's handler
 /// sends on the stop channel), once the server has stopped.
+/// The seed of `--scenario NAME`, or an error listing the scenarios.
+fn scenario_seed(name: &str) -> Result<sfprov::emulator::Seed, Error> {
+    let Some(sc) = sfprov::scenarios::get(name) else {
+        let names: Vec<&str> = sfprov::scenarios::ALL.iter().map(|s| s.name).collect();
+        return Err(Diagnostic::error(format!("unknown scenario `{name}`"))
+            .hint(format!("the scenarios are: {}", names.join(", ")))
+            .into());
+    };
+    sc.seed().map_err(|e| {
+        Diagnostic::error(format!("cannot build scenario `{name}`: {e}"))
+            .hint("this is a bug in sfprov; report it with this message")
+            .into()
+    })
+}
+
+/// `sfprov emulator reset`: the project's local org, fresh or from a scenario.
+fn emulator_reset(s: &Streams, a: ResetArgs) -> Result<Outcome, Error> {
+    // The directory `--target-org local` uses: the project root, else here.
+    let dir = sfprov::project::discover_from_cwd()
+        .root()
+        .map_or_else(|| std::path::PathBuf::from("."), |p| p.to_path_buf());
+    let mut config = sfprov::emulator::Config::local(&dir);
+    config.fresh = true;
+    if let Some(name) = &a.scenario {
+        config.seed = scenario_seed(name)?;
+    }
+    drop(sfprov::emulator::spawn(config)?);
+    let what = match &a.scenario {
+        Some(n) => format!("scenario `{n}`"),
+        None => "a fresh org".into(),
+    };
+    s.err(&format!(
+        "the local org in {} now starts from {what}; use it with `--target-org local`",
+        dir.join(sfprov::emulator::LOCAL_ORG_DIR).display()
+    ));
+    Ok(Outcome::Success)
+}
+
 fn emulator_serve(s: &Streams, a: ServeArgs) -> Result<Outcome, Error> {
+    let seed = a.scenario.as_deref().map(scenario_seed).transpose()?;
     let opts = sfprov::emulator::ServeOptions {
         port: a.port,
         state_dir: a.state,
         seed_file: a.seed,
+        seed,
         faults_file: a.faults,
         tls: a.tls_cert.zip(a.tls_key),
         jwt_cert: a.jwt_cert,

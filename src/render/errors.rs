@@ -177,10 +177,13 @@ impl ToDiagnostic for EmulatorError {
                 d.hint(format!("{}; it is the {what} file", io_hint(path, source)))
             }
             EmulatorError::Invalid { what, .. } => d.hint(match *what {
-                "seed" => "fix the seed file: it has the shape of src/emulator/seed.json (`sfprov emulator serve` without `--seed` starts from that org)",
+                "seed" => "fix the seed file: it has the shape of crates/emulator/src/seed.json (`sfprov emulator serve` without `--seed` starts from that org)",
                 "faults" => "fix the faults file: a JSON array of rules like [{\"target\": \"rest:query\", \"action\": {\"kind\": \"request_limit\"}}]",
                 _ => "the saved org is damaged: remove the state directory to start a fresh org",
             }),
+            EmulatorError::Seed { .. } => d.hint(
+                "fix the seed's `components` or `users` (each user's profile and permission sets must exist in the org the seed builds)",
+            ),
             EmulatorError::Busy { .. } => {
                 d.hint("stop the other emulator (Ctrl-C), or use another `--state` directory")
             }

@@ -51,7 +51,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use faults::{FaultAction, FaultRule};
-pub use seed::Seed;
+pub use seed::{ComponentSeed, ProfileSeed, Seed, UserSeed};
 pub use shared::Shared;
 pub use state::OrgState;
 
@@ -78,6 +78,8 @@ pub enum EmulatorError {
         #[source]
         source: std::io::Error,
     },
+    #[error("the emulator seed does not build an org: {message}")]
+    Seed { message: String },
     #[error("invalid emulator {what} file {}: {message}", path.display())]
     Invalid {
         what: &'static str,
@@ -128,6 +130,9 @@ pub struct Config {
     pub query_batch: usize,
     /// Serve HTTPS with this certificate and key instead of HTTP.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Start from `seed` even when `state_dir` holds an org (which is then
+    /// replaced).
+    pub fresh: bool,
 }
 
 impl Default for Config {
@@ -141,6 +146,7 @@ impl Default for Config {
             retrieve_polls: 1,
             query_batch: 2000,
             tls: None,
+            fresh: false,
         }
     }
 }
@@ -296,6 +302,8 @@ pub struct ServeOptions {
     pub state_dir: Option<PathBuf>,
     /// A seed file (JSON, the shape of `crates/emulator/src/seed.json`).
     pub seed_file: Option<PathBuf>,
+    /// A seed built by the caller (a named scenario); `seed_file` wins.
+    pub seed: Option<Seed>,
     /// Fault rules (JSON array of `FaultRule`).
     pub faults_file: Option<PathBuf>,
     /// Serve HTTPS: a PEM certificate (chain) and its private key.
@@ -343,6 +351,8 @@ pub fn serve(
     let mut config = Config::default();
     if let Some(path) = &opts.seed_file {
         config.seed = Seed::from_file(path)?;
+    } else if let Some(seed) = &opts.seed {
+        config.seed = seed.clone();
     }
     if let Some(path) = &opts.faults_file {
         config.faults = faults::from_file(path)?;

@@ -28,6 +28,20 @@ pub struct Seed {
     /// Settings member (`Event`) -> its XML.
     pub settings: BTreeMap<String, String>,
     pub packages: Vec<PackageSeed>,
+    /// Metadata the org starts with besides its profiles (custom profiles,
+    /// permission sets), deployed in order as a deploy would write them,
+    /// before the users are created.
+    #[serde(default)]
+    pub components: Vec<ComponentSeed>,
+}
+
+/// One metadata file of the seed: `Profile`/`PermissionSet` and its XML.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ComponentSeed {
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub member: String,
+    pub xml: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -118,6 +132,12 @@ pub struct UserSeed {
     /// credential; users created over REST have none).
     #[serde(default)]
     pub password: Option<String>,
+    /// Permission sets assigned to the user (API names).
+    #[serde(default)]
+    pub permission_sets: Vec<String>,
+    /// Permission set licenses assigned to the user (developer names).
+    #[serde(default)]
+    pub permission_set_licenses: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -313,6 +333,8 @@ mod redaction_tests {
             profile: "Standard User".into(),
             active: true,
             password: Some("s3cr3t-pass".into()),
+            permission_sets: Vec::new(),
+            permission_set_licenses: Vec::new(),
         };
         let text = format!("{c:?} {u:?}");
         assert!(!text.contains("s3cr3t"), "{text}");

@@ -183,7 +183,7 @@ impl Shared {
             .map(StateLock::acquire)
             .transpose()?;
         let state = match &config.state_dir {
-            Some(dir) if dir.join(STATE_FILE).exists() => {
+            Some(dir) if !config.fresh && dir.join(STATE_FILE).exists() => {
                 let path = dir.join(STATE_FILE);
                 let text =
                     std::fs::read_to_string(&path).map_err(|source| EmulatorError::Read {
@@ -197,7 +197,8 @@ impl Shared {
                     message: format!("{e} (written by another sfprov version? delete the directory to start from a fresh org)"),
                 })?
             }
-            _ => OrgState::from_seed(config.seed),
+            _ => OrgState::try_from_seed(config.seed)
+                .map_err(|message| EmulatorError::Seed { message })?,
         };
         let shared = Shared {
             state: Mutex::new(state),

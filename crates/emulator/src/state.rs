@@ -75,6 +75,12 @@ pub fn key_prefix(sobject: &str) -> &'static str {
 impl OrgState {
     /// A fresh org built from a seed.
     pub fn from_seed(seed: Seed) -> OrgState {
+        Self::try_from_seed(seed).expect("the seed's components deploy")
+    }
+
+    /// A fresh org built from a seed; a seed component the org refuses, or
+    /// an assignment naming a permission set the org lacks, is an error.
+    pub fn try_from_seed(seed: Seed) -> Result<OrgState, String> {
         let mut st = OrgState {
             seed,
             components: BTreeMap::new(),
@@ -82,11 +88,11 @@ impl OrgState {
             passwords: BTreeMap::new(),
             counter: 0,
         };
-        st.build();
-        st
+        st.build()?;
+        Ok(st)
     }
 
-    fn build(&mut self) {
+    fn build(&mut self) -> Result<(), String> {
         let seed = self.seed.clone();
         let org = &seed.org;
         let mut org_rec = Record::new();
@@ -130,31 +136,6 @@ impl OrgState {
         for p in &seed.profiles {
             let xml = profile_xml(&seed, p);
             self.create_profile(&p.name, &p.full_name, &p.license, xml, None);
-        }
-        for u in &seed.users {
-            let profile_id = self
-                .find_by("Profile", "Name", &u.profile)
-                .map(|r| id_of(r).to_string())
-                .unwrap_or_default();
-            let mut r = rec(&[
-                ("Username", json!(u.username)),
-                ("FirstName", json!(u.first_name)),
-                ("LastName", json!(u.last_name)),
-                ("Email", json!(u.email)),
-                ("Alias", json!(u.alias)),
-                ("ProfileId", json!(profile_id)),
-                ("IsActive", json!(u.active)),
-                ("TimeZoneSidKey", json!("America/Los_Angeles")),
-                ("LocaleSidKey", json!("en_US")),
-                ("EmailEncodingKey", json!("UTF-8")),
-                ("LanguageLocaleKey", json!("en_US")),
-            ]);
-            super::records::complete_user(self, &mut r);
-            let id = self.insert("User", r);
-            self.assign_profile_permset(&id, &profile_id);
-            if let Some(p) = &u.password {
-                self.passwords.insert(id.clone(), p.clone());
-            }
         }
         for t in &seed.push_topics.existing {
             self.insert(
@@ -225,6 +206,76 @@ impl OrgState {
                 );
             }
         }
+
+        // Components may grant the packages' pages; users need their profiles.
+        let api: f64 = seed.org.api_version.parse().unwrap_or(63.0);
+        for c in &seed.components {
+            super::apply::apply_component(self, &c.type_name, &c.member, c.xml.as_bytes(), api)
+                .map_err(|problems| {
+                    format!(
+                        "seed component {} `{}` does not deploy: {}",
+                        c.type_name,
+                        c.member,
+                        problems.join("; ")
+                    )
+                })?;
+        }
+        for u in &seed.users {
+            let profile_id = self
+                .find_by("Profile", "Name", &u.profile)
+                .map(|r| id_of(r).to_string())
+                .ok_or_else(|| format!("seed user `{}`: no profile `{}`", u.username, u.profile))?;
+            let mut r = rec(&[
+                ("Username", json!(u.username)),
+                ("FirstName", json!(u.first_name)),
+                ("LastName", json!(u.last_name)),
+                ("Email", json!(u.email)),
+                ("Alias", json!(u.alias)),
+                ("ProfileId", json!(profile_id)),
+                ("IsActive", json!(u.active)),
+                ("TimeZoneSidKey", json!("America/Los_Angeles")),
+                ("LocaleSidKey", json!("en_US")),
+                ("EmailEncodingKey", json!("UTF-8")),
+                ("LanguageLocaleKey", json!("en_US")),
+            ]);
+            super::records::complete_user(self, &mut r);
+            let id = self.insert("User", r);
+            self.assign_profile_permset(&id, &profile_id);
+            if let Some(p) = &u.password {
+                self.passwords.insert(id.clone(), p.clone());
+            }
+            for ps in &u.permission_sets {
+                let ps_id = self
+                    .find_by("PermissionSet", "Name", ps)
+                    .map(|r| id_of(r).to_string())
+                    .ok_or_else(|| {
+                        format!("seed user `{}`: no permission set `{ps}`", u.username)
+                    })?;
+                self.insert(
+                    "PermissionSetAssignment",
+                    rec(&[("AssigneeId", json!(id)), ("PermissionSetId", json!(ps_id))]),
+                );
+            }
+            for psl in &u.permission_set_licenses {
+                let psl_id = self
+                    .find_by("PermissionSetLicense", "DeveloperName", psl)
+                    .map(|r| id_of(r).to_string())
+                    .ok_or_else(|| {
+                        format!(
+                            "seed user `{}`: no permission set license `{psl}`",
+                            u.username
+                        )
+                    })?;
+                self.insert(
+                    "PermissionSetLicenseAssign",
+                    rec(&[
+                        ("AssigneeId", json!(id)),
+                        ("PermissionSetLicenseId", json!(psl_id)),
+                    ]),
+                );
+            }
+        }
+        Ok(())
     }
 
     /// A new id for an sObject type.
