@@ -42,6 +42,10 @@ pub enum Command {
     /// Return an org's metadata to a snapshot apply took (default: the
     /// newest for the org); with --remove-user, also the user and assignments.
     Rollback(RollbackArgs),
+    /// What an existing integration user can do beyond what its vendor
+    /// needs, what it lacks, and how it is set up; `--fix` writes the
+    /// least-privilege spec. Exit 2 when anything is found.
+    Audit(AuditArgs),
     /// Look at an org: `sfprov org info` shows what to check before provisioning.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -287,6 +291,34 @@ pub struct PlanArgs {
     /// Save the plan to FILE (for `sfprov show FILE`, and apply).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The user to audit (its Username).
+    #[arg(long, value_name = "USERNAME")]
+    pub user: String,
+    /// Compare with this spec (default: the nearest sfprov.toml when its
+    /// [user] is this user, else the built-in template that matches best).
+    #[arg(long, short, value_name = "FILE", conflicts_with = "template")]
+    pub spec: Option<PathBuf>,
+    /// Compare with a built-in template.
+    #[arg(long, short)]
+    pub template: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Print one JSON document (with `format_version`) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// List low-risk excess grants one by one too.
+    #[arg(long)]
+    pub all: bool,
+    /// Write the least-privilege spec for this user to DIR/sfprov.toml.
+    #[arg(long, requires = "output_dir")]
+    pub fix: bool,
+    /// Where --fix writes sfprov.toml.
+    #[arg(long, short = 'd', value_name = "DIR", alias = "out", requires = "fix")]
+    pub output_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

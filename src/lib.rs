@@ -8,6 +8,7 @@ pub use sfprov_metadata as metadata;
 pub use sfprov_metadata::{catalog, secret};
 
 pub mod apply;
+pub mod audit;
 pub mod cancel;
 pub mod diag;
 pub mod diff;

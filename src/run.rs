@@ -9,6 +9,7 @@ use sfprov::render::diagnostic::{self, Style};
 use sfprov::{fmt, generate, project, render, spec, templates};
 
 mod apply;
+mod audit;
 mod diff;
 pub mod logging;
 mod org;
@@ -78,6 +79,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Fmt(a) => fmt(&s, a),
         Command::Diff(a) => diff::run(&s, a),
         Command::Plan(a) => plan::run(&s, a),
+        Command::Audit(a) => audit::run(&s, a),
         Command::Show(a) => plan::show(&s, a),
         Command::Apply(a) => apply::run(&s, a),
         Command::Rollback(a) => rollback::run(&s, a),

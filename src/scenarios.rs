@@ -27,7 +27,7 @@ impl Scenario {
 /// Every scenario.
 pub const ALL: &[Scenario] = &[Scenario {
     name: "audit",
-    about: "integration users set up by hand: zendesk.legacy@acme.example on a cloned System Administrator profile with two extra permission sets; zendesk.integration@acme.example whose permission set lacks the Case.Subject field permission; integrations@acme.example shared by SalesScreen and Classy",
+    about: "integration users set up by hand: zendesk.legacy@acme.example on a System Administrator profile cloned before the Zendesk package was installed (so without its pages), with two extra permission sets; zendesk.integration@acme.example whose permission set lacks the Case.Subject field permission; integrations@acme.example shared by SalesScreen and Classy",
     build: audit,
 }];
 

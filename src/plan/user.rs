@@ -216,7 +216,13 @@ pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadEr
         })
         .collect();
     if let (Some(want), Some(have)) = (u.profile.as_deref(), text(row, "Profile.Name")) {
-        if !want.eq_ignore_ascii_case(have) {
+        // `replaces_profile` names the profile the user moves away from: the
+        // change is then planned as a User update like any other field.
+        let moving = u
+            .replaces_profile
+            .as_deref()
+            .is_some_and(|old| old.eq_ignore_ascii_case(have));
+        if !want.eq_ignore_ascii_case(have) && !moving {
             let who = text(row, "Name").unwrap_or(username);
             findings.push(Finding {
                 severity: Severity::Error,
@@ -224,7 +230,7 @@ pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadEr
                     "username `{username}` is taken in the org by {who} ({id}), a user of profile `{have}`; the spec's user has profile `{want}`"
                 ),
                 hint: Some(format!(
-                    "if that is someone else's user, pick another [user] username; if it is the integration user, set [user] profile = \"{have}\" in the spec (or move the user to `{want}` in Setup > Users first)"
+                    "if that is someone else's user, pick another [user] username; if it is the integration user, set [user] replaces_profile = \"{have}\" to move it to `{want}` (or set [user] profile = \"{have}\")"
                 )),
             });
         }

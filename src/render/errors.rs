@@ -268,6 +268,27 @@ impl ToDiagnostic for Stale {
     }
 }
 
+impl ToDiagnostic for crate::audit::AuditError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        use crate::audit::AuditError;
+        match self {
+            AuditError::Read(e) => e.to_diagnostic(),
+            AuditError::NoUser { username, org } => Diagnostic::from_error(self)
+                .org(org.clone())
+                .hint(format!(
+                    "check the username (Setup > Users; usernames are unique across orgs and often carry a suffix per org), e.g. `sf data query -o {org} -q \"SELECT Username FROM User WHERE Username LIKE '{}%'\"`",
+                    username.split('@').next().unwrap_or(username)
+                )),
+            AuditError::NotRetrieved { org, .. } => Diagnostic::from_error(self)
+                .org(org.clone())
+                .hint("the user's profile and permission sets must be retrievable by the user sfprov logs in as (Modify Metadata or View Setup); a profile whose Setup name differs from its Metadata API name can be audited with --spec naming it"),
+            AuditError::Unreadable { org, .. } => Diagnostic::from_error(self)
+                .org(org.clone())
+                .hint("retrieve it with `sf project retrieve start` and check the file; report it if the org wrote it"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

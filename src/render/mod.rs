@@ -2,6 +2,7 @@
 //! reports. Owns: wording and layout of what users read on a terminal.
 //! Does not: decide anything; it reads values and returns text.
 
+pub mod audit;
 pub mod diagnostic;
 pub mod diff;
 pub mod errors;

@@ -20,7 +20,24 @@ use crate::Outcome;
 
 /// The spec's name, text (for its digest) and loaded desired state.
 fn load_spec(s: &Streams, a: &PlanArgs) -> Result<(String, String, spec::Loaded), Error> {
-    let (name, text, loaded) = match &a.template {
+    load_spec_from(
+        s,
+        a.spec.as_deref(),
+        a.template.as_deref(),
+        ("no plan was made", "the plan"),
+    )
+}
+
+/// The spec of `--spec FILE` or `--template NAME` (else the nearest
+/// sfprov.toml): its name, text and loaded desired state. `what` says what
+/// did not happen when the spec is invalid, and what to run again.
+pub(crate) fn load_spec_from(
+    s: &Streams,
+    spec_path: Option<&std::path::Path>,
+    template: Option<&str>,
+    (nothing, again): (&str, &str),
+) -> Result<(String, String, spec::Loaded), Error> {
+    let (name, text, loaded) = match template {
         Some(t) => {
             let tpl = templates::get(t).ok_or_else(|| unknown_template(t))?;
             (
@@ -31,7 +48,7 @@ fn load_spec(s: &Streams, a: &PlanArgs) -> Result<(String, String, spec::Loaded)
         }
         None => {
             // Explicit --spec wins; else the nearest sfprov.toml here or above.
-            let path = a.spec.clone().unwrap_or_else(|| {
+            let path = spec_path.map(PathBuf::from).unwrap_or_else(|| {
                 sfprov::project::discover_from_cwd()
                     .spec()
                     .unwrap_or_else(|| PathBuf::from("sfprov.toml"))
@@ -52,8 +69,8 @@ fn load_spec(s: &Streams, a: &PlanArgs) -> Result<(String, String, spec::Loaded)
         }
         Err(e) => Err(spec_failure(
             e,
-            "no plan was made",
-            Some(format!("fix {name} and run the plan again")),
+            nothing,
+            Some(format!("fix {name} and run {again} again")),
         )),
     }
 }
@@ -65,8 +82,16 @@ fn open_org(a: &PlanArgs) -> Result<(Box<dyn OrgRead>, Option<LocalOrg>), Error>
     if let Some(dir) = &a.org_dir {
         return Ok((Box::new(DirOrg::open(dir)?), None));
     }
+    connect_read(&a.target)
+}
+
+/// A connected org to read (and, for `local`, the running emulator: hold it
+/// until done with the org).
+pub(crate) fn connect_read(
+    target: &crate::cli::TargetArgs,
+) -> Result<(Box<dyn OrgRead>, Option<LocalOrg>), Error> {
     let env = Environment::from_process();
-    let (target_opts, connect) = super::org::target_options(&a.target, &env)?;
+    let (target_opts, connect) = super::org::target_options(target, &env)?;
     let (connected, local) = org::resolve_target(&target_opts, &env)
         .and_then(|target| org::local::connect_target(&target, &connect))?;
     Ok((

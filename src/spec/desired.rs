@@ -127,6 +127,8 @@ pub struct User {
     pub email_encoding: String,
     pub license: Option<String>,
     pub profile: Option<String>,
+    /// The user may be on this profile now: plan moves it to `profile`.
+    pub replaces_profile: Option<String>,
     pub permission_sets: Vec<String>,
     pub permission_set_licenses: Vec<String>,
 }

@@ -52,6 +52,9 @@ pub struct UserSpec {
     pub profile: Option<String>,
     pub permission_sets: Option<Vec<String>>,
     pub permission_set_licenses: Option<Vec<String>>,
+    /// The profile the user has now and moves away from (`sfprov audit
+    /// --fix` writes it): without it, a user on another profile is refused.
+    pub replaces_profile: Option<String>,
     pub why: Option<String>,
 }
 

@@ -100,6 +100,7 @@ pub const SPEC: Shape = Table(&[
             ("profile", Str),
             ("permission_sets", Strings),
             ("permission_set_licenses", Strings),
+            ("replaces_profile", Str),
             ("why", Str),
         ]),
     ),

@@ -232,6 +232,7 @@ fn user(ctx: &mut Ctx<'_>, u: &crate::spec::file::UserSpec) -> User {
         email_encoding: u.email_encoding.clone().unwrap_or_else(|| "UTF-8".into()),
         license: u.license.clone(),
         profile: u.profile.clone(),
+        replaces_profile: u.replaces_profile.clone(),
         permission_sets: u.permission_sets.clone().unwrap_or_default(),
         permission_set_licenses: u.permission_set_licenses.clone().unwrap_or_default(),
     }

@@ -46,7 +46,7 @@ fn a_username_held_by_a_user_of_another_profile_is_an_error() {
         r.stdout
     );
     assert!(
-        r.stdout.contains("hint: if that is someone else's user, pick another [user] username; if it is the integration user, set [user] profile = \"Standard User\" in the spec"),
+        r.stdout.contains("hint: if that is someone else's user, pick another [user] username; if it is the integration user, set [user] replaces_profile = \"Standard User\" to move it to `Zendesk Integration`"),
         "{}",
         r.stdout
     );
@@ -57,6 +57,20 @@ fn a_username_held_by_a_user_of_another_profile_is_an_error() {
         r.stdout
     );
     assert!(!r.stdout.contains("DUPLICATE_USERNAME"), "{}", r.stdout);
+
+    // Saying which profile the user leaves makes the move a planned change.
+    let moving = SPEC.replace("[user]\n", "[user]\nreplaces_profile = \"Standard User\"\n");
+    assert_ne!(moving, SPEC);
+    std::fs::write(dir.path().join("sfprov.toml"), moving).unwrap();
+    let r = plan(dir.path(), &h, &["--detailed-exitcode"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains("error:"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("~ Profile.Name: Standard User -> Zendesk Integration"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

@@ -1,0 +1,476 @@
+//! A user's effective access, read from an org: who the user is (one query
+//! with its assignments), then one retrieve of its profile and every
+//! permission set assigned to it, naming every object, page and class the
+//! org lists so the profile comes back whole, and the connected apps its
+//! profile and permission sets open. Every grant keeps the sources it comes
+//! from. Owns: `read` and the `Effective` value.
+//! Does not: compare with a spec (see `compare`), or print.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::AuditError;
+use crate::metadata::{self, Element};
+use crate::org::read::OrgRead;
+use crate::org::rest::soql_quote;
+use crate::plan::manifest;
+
+/// Where access comes from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Source {
+    /// `profile` or `permission set`.
+    pub kind: &'static str,
+    /// A profile's name as Setup shows it; a permission set's API name.
+    pub name: String,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} `{}`", self.kind, self.name)
+    }
+}
+
+/// The object flags as the Metadata API names them, with their Setup names.
+pub const OBJECT_FLAGS: &[(&str, &str)] = &[
+    ("allowRead", "Read"),
+    ("allowCreate", "Create"),
+    ("allowEdit", "Edit"),
+    ("allowDelete", "Delete"),
+    ("viewAllRecords", "View All"),
+    ("modifyAllRecords", "Modify All"),
+];
+
+/// Who the user is.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UserFacts {
+    pub id: String,
+    pub username: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub alias: Option<String>,
+    pub time_zone: Option<String>,
+    pub locale: Option<String>,
+    pub language: Option<String>,
+    pub email_encoding: Option<String>,
+    pub active: bool,
+    /// The profile's name as Setup shows it.
+    pub profile: String,
+    /// The user license (from the profile).
+    pub license: Option<String>,
+    /// Permission sets assigned (API names), not the profile's own.
+    pub permission_sets: Vec<String>,
+    pub permission_set_licenses: Vec<String>,
+}
+
+/// Every grant the user holds, with its sources (indexes into `sources`).
+#[derive(Debug, Clone, Default)]
+pub struct Effective {
+    pub sources: Vec<Source>,
+    /// Whether the profile is a custom one (false for System Administrator).
+    pub profile_custom: bool,
+    pub system: BTreeMap<String, BTreeSet<usize>>,
+    /// (object, flag) -> sources.
+    pub objects: BTreeMap<(String, &'static str), BTreeSet<usize>>,
+    /// (field, `read` | `edit`) -> sources.
+    pub fields: BTreeMap<(String, &'static str), BTreeSet<usize>>,
+    pub pages: BTreeMap<String, BTreeSet<usize>>,
+    pub classes: BTreeMap<String, BTreeSet<usize>>,
+    /// Connected apps (ConnectedApplication.Name) -> sources.
+    pub apps: BTreeMap<String, BTreeSet<usize>>,
+    /// Login IP ranges on the profile: (start, end).
+    pub login_ip_ranges: Vec<(String, String)>,
+    /// Whether the profile limits login hours.
+    pub login_hours: bool,
+}
+
+impl Effective {
+    /// Whether any source grants the system permission.
+    pub fn has_system(&self, name: &str) -> bool {
+        self.system.contains_key(name)
+    }
+}
+
+type Row = Map<String, Value>;
+
+fn text<'r>(r: &'r Row, path: &str) -> Option<&'r str> {
+    let mut parts = path.split('.');
+    let mut cur = r.get(parts.next()?)?;
+    for p in parts {
+        cur = cur.get(p)?;
+    }
+    cur.as_str()
+}
+
+fn children<'r>(row: &'r Row, rel: &str) -> Option<Vec<&'r Row>> {
+    match row.get(rel) {
+        None | Some(Value::Null) => Some(Vec::new()),
+        Some(v) if v.get("done").and_then(Value::as_bool) == Some(false) => None,
+        Some(v) => Some(
+            v.get("records")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_object).collect())
+                .unwrap_or_default(),
+        ),
+    }
+}
+
+/// The Metadata API name of a profile Setup shows as `name`: standard
+/// profiles have their own (System Administrator is `Admin`).
+pub fn profile_full_name(name: &str) -> &str {
+    const STANDARD: &[(&str, &str)] = &[
+        ("System Administrator", "Admin"),
+        ("Standard User", "Standard"),
+        ("Read Only", "ReadOnly"),
+        ("Solution Manager", "SolutionManager"),
+        ("Marketing User", "MarketingProfile"),
+        ("Contract Manager", "ContractManager"),
+        ("Standard Platform User", "StandardAul"),
+    ];
+    STANDARD
+        .iter()
+        .find(|(ui, _)| ui.eq_ignore_ascii_case(name))
+        .map_or(name, |(_, full)| full)
+}
+
+/// The user row with its assignments.
+fn user_soql(username: &str) -> String {
+    format!(
+        "SELECT Id, Username, Name, IsActive, Email, FirstName, LastName, Alias, TimeZoneSidKey, LocaleSidKey, LanguageLocaleKey, EmailEncodingKey, Profile.Name, Profile.UserLicense.Name, \
+         (SELECT PermissionSetId, PermissionSet.Name, PermissionSet.IsOwnedByProfile FROM PermissionSetAssignments), \
+         (SELECT PermissionSetLicense.DeveloperName FROM PermissionSetLicenseAssignments) \
+         FROM User WHERE Username = {}",
+        soql_quote(username)
+    )
+}
+
+/// What `read` found.
+pub struct Read {
+    pub user: UserFacts,
+    pub effective: Effective,
+}
+
+/// Reads the user `username` and everything it can do.
+pub fn read(org: &dyn OrgRead, username: &str, api_version: &str) -> Result<Read, AuditError> {
+    let users = org.query(&user_soql(username))?;
+    let Some(row) = users.records.first() else {
+        return Err(AuditError::NoUser {
+            username: username.to_string(),
+            org: org.label(),
+        });
+    };
+    let s = |k: &str| text(row, k).map(str::to_string);
+    let mut user = UserFacts {
+        id: s("Id").unwrap_or_default(),
+        username: s("Username").unwrap_or_else(|| username.to_string()),
+        name: s("Name").unwrap_or_default(),
+        email: s("Email"),
+        first_name: s("FirstName"),
+        last_name: s("LastName"),
+        alias: s("Alias"),
+        time_zone: s("TimeZoneSidKey"),
+        locale: s("LocaleSidKey"),
+        language: s("LanguageLocaleKey"),
+        email_encoding: s("EmailEncodingKey"),
+        active: row.get("IsActive").and_then(Value::as_bool).unwrap_or(true),
+        profile: s("Profile.Name").unwrap_or_default(),
+        license: s("Profile.UserLicense.Name"),
+        permission_sets: Vec::new(),
+        permission_set_licenses: Vec::new(),
+    };
+    let psa = match children(row, "PermissionSetAssignments") {
+        Some(c) => c.into_iter().cloned().collect(),
+        None => {
+            org.query(&format!(
+                "SELECT PermissionSetId, PermissionSet.Name, PermissionSet.IsOwnedByProfile FROM PermissionSetAssignment WHERE AssigneeId = {}",
+                soql_quote(&user.id)
+            ))?
+            .records
+        }
+    };
+    let mut holder_ids = Vec::new();
+    for r in &psa {
+        if let Some(id) = text(r, "PermissionSetId") {
+            holder_ids.push(id.to_string());
+        }
+        let owned = r
+            .get("PermissionSet")
+            .and_then(|p| p.get("IsOwnedByProfile"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        if let (false, Some(n)) = (owned, text(r, "PermissionSet.Name")) {
+            user.permission_sets.push(n.to_string());
+        }
+    }
+    user.permission_sets.sort();
+    for r in children(row, "PermissionSetLicenseAssignments")
+        .unwrap_or_default()
+        .into_iter()
+    {
+        if let Some(n) = text(r, "PermissionSetLicense.DeveloperName") {
+            user.permission_set_licenses.push(n.to_string());
+        }
+    }
+
+    let effective = retrieve_access(org, &user, api_version)?;
+    let mut effective = effective;
+    apps(org, &holder_ids, &user, &mut effective)?;
+    Ok(Read { user, effective })
+}
+
+/// One retrieve: the profile, the permission sets, and every object, page
+/// and class the org lists (a profile holds only the access tied to the
+/// components named beside it).
+fn retrieve_access(
+    org: &dyn OrgRead,
+    user: &UserFacts,
+    api_version: &str,
+) -> Result<Effective, AuditError> {
+    let profile_member = profile_full_name(&user.profile).to_string();
+    let mut members = vec![("Profile".to_string(), profile_member.clone())];
+    for ps in &user.permission_sets {
+        members.push(("PermissionSet".into(), ps.clone()));
+    }
+    for ty in ["CustomObject", "ApexPage", "ApexClass"] {
+        for l in org.list(ty)?.unwrap_or_default() {
+            members.push((ty.to_string(), l.full_name));
+        }
+    }
+    let mut files = Vec::new();
+    for chunk in members.chunks(manifest::MAX_MEMBERS) {
+        files.extend(org.retrieve(&manifest::manifest(chunk, api_version))?.files);
+    }
+    // The profile is the first source, then the permission sets by name.
+    files.sort_by_key(|f| (!f.path.ends_with(".profile"), f.path.clone()));
+    let mut eff = Effective::default();
+    let mut found_profile = false;
+    let mut found_sets = BTreeSet::new();
+    for f in &files {
+        let Some((dir, file)) = f.path.rsplit_once('/') else {
+            continue;
+        };
+        let dir = dir.rsplit('/').next().unwrap_or(dir);
+        let Some((ty, member)) = crate::metadata::schema::registry_for_file(file) else {
+            continue;
+        };
+        if ty.directory != dir {
+            continue;
+        }
+        let source = match ty.name {
+            "Profile" if member == profile_member => Source {
+                kind: "profile",
+                name: user.profile.clone(),
+            },
+            "PermissionSet" if user.permission_sets.contains(&member) => Source {
+                kind: "permission set",
+                name: member.clone(),
+            },
+            _ => continue,
+        };
+        let text = metadata::read::utf8(&f.bytes).map_err(|e| AuditError::Unreadable {
+            path: f.path.clone(),
+            org: org.label(),
+            reason: e.to_string(),
+        })?;
+        let doc = metadata::parse(text).map_err(|e| AuditError::Unreadable {
+            path: f.path.clone(),
+            org: org.label(),
+            reason: e.to_string(),
+        })?;
+        if source.kind == "profile" {
+            found_profile = true;
+            eff.profile_custom = doc.root.child_text("custom") == Some("true");
+        } else {
+            found_sets.insert(member);
+        }
+        let idx = eff.sources.len();
+        eff.sources.push(source);
+        add(&mut eff, idx, &doc.root);
+    }
+    if !found_profile {
+        return Err(AuditError::NotRetrieved {
+            what: format!(
+                "profile `{}` (Metadata API name `{profile_member}`)",
+                user.profile
+            ),
+            org: org.label(),
+        });
+    }
+    if let Some(ps) = user
+        .permission_sets
+        .iter()
+        .find(|p| !found_sets.contains(*p))
+    {
+        return Err(AuditError::NotRetrieved {
+            what: format!("permission set `{ps}`"),
+            org: org.label(),
+        });
+    }
+    Ok(eff)
+}
+
+fn flag(e: &Element<'_>, name: &str) -> bool {
+    e.child_text(name) == Some("true")
+}
+
+/// Adds the grants of one profile or permission set document.
+fn add(eff: &mut Effective, idx: usize, root: &Element<'_>) {
+    for e in root.children() {
+        match e.name.as_ref() {
+            "userPermissions" if flag(e, "enabled") => {
+                if let Some(n) = e.child_text("name") {
+                    eff.system.entry(n.to_string()).or_default().insert(idx);
+                }
+            }
+            "objectPermissions" => {
+                let Some(o) = e.child_text("object") else {
+                    continue;
+                };
+                for (f, _) in OBJECT_FLAGS {
+                    if flag(e, f) {
+                        eff.objects
+                            .entry((o.to_string(), *f))
+                            .or_default()
+                            .insert(idx);
+                    }
+                }
+            }
+            "fieldPermissions" => {
+                let Some(field) = e.child_text("field") else {
+                    continue;
+                };
+                for (f, level) in [("readable", "read"), ("editable", "edit")] {
+                    if flag(e, f) {
+                        eff.fields
+                            .entry((field.to_string(), level))
+                            .or_default()
+                            .insert(idx);
+                    }
+                }
+            }
+            "pageAccesses" if flag(e, "enabled") => {
+                if let Some(p) = e.child_text("apexPage") {
+                    eff.pages.entry(p.to_string()).or_default().insert(idx);
+                }
+            }
+            "classAccesses" if flag(e, "enabled") => {
+                if let Some(c) = e.child_text("apexClass") {
+                    eff.classes.entry(c.to_string()).or_default().insert(idx);
+                }
+            }
+            "loginIpRanges" => eff.login_ip_ranges.push((
+                e.child_text("startAddress").unwrap_or_default().to_string(),
+                e.child_text("endAddress").unwrap_or_default().to_string(),
+            )),
+            "loginHours" => eff.login_hours = !e.children().is_empty(),
+            _ => {}
+        }
+    }
+}
+
+/// The connected apps the user's profile and permission sets open
+/// (SetupEntityAccess rows): two queries.
+fn apps(
+    org: &dyn OrgRead,
+    holder_ids: &[String],
+    user: &UserFacts,
+    eff: &mut Effective,
+) -> Result<(), AuditError> {
+    if holder_ids.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = holder_ids.iter().map(|i| soql_quote(i)).collect();
+    let rows = org
+        .query(&format!(
+            "SELECT ParentId, Parent.Name, Parent.IsOwnedByProfile, SetupEntityId FROM SetupEntityAccess WHERE SetupEntityType = 'ConnectedApplication' AND ParentId IN ({})",
+            ids.join(", ")
+        ))?
+        .records;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let app_ids: BTreeSet<String> = rows
+        .iter()
+        .filter_map(|r| text(r, "SetupEntityId").map(soql_quote))
+        .collect();
+    let apps = org
+        .query(&format!(
+            "SELECT Id, Name FROM ConnectedApplication WHERE Id IN ({})",
+            app_ids.into_iter().collect::<Vec<_>>().join(", ")
+        ))?
+        .records;
+    let same = |a: &str, b: &str| a.get(..15) == b.get(..15);
+    for r in &rows {
+        let Some(app) = text(r, "SetupEntityId")
+            .and_then(|id| {
+                apps.iter()
+                    .find(|a| text(a, "Id").is_some_and(|x| same(x, id)))
+            })
+            .and_then(|a| text(a, "Name"))
+        else {
+            continue;
+        };
+        let owned = r
+            .get("Parent")
+            .and_then(|p| p.get("IsOwnedByProfile"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let source = if owned {
+            Source {
+                kind: "profile",
+                name: user.profile.clone(),
+            }
+        } else {
+            Source {
+                kind: "permission set",
+                name: text(r, "Parent.Name").unwrap_or_default().to_string(),
+            }
+        };
+        let idx = match eff.sources.iter().position(|s| *s == source) {
+            Some(i) => i,
+            None => {
+                eff.sources.push(source);
+                eff.sources.len() - 1
+            }
+        };
+        eff.apps.entry(app.to_string()).or_default().insert(idx);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_profiles_have_their_own_metadata_names() {
+        assert_eq!(profile_full_name("System Administrator"), "Admin");
+        assert_eq!(profile_full_name("standard user"), "Standard");
+        assert_eq!(
+            profile_full_name("Zendesk Admin Clone"),
+            "Zendesk Admin Clone"
+        );
+    }
+
+    #[test]
+    fn grants_keep_their_sources() {
+        let doc = metadata::parse(
+            "<Profile><custom>true</custom><fieldPermissions><editable>false</editable><field>Case.Subject</field><readable>true</readable></fieldPermissions><loginIpRanges><endAddress>10.0.0.255</endAddress><startAddress>10.0.0.0</startAddress></loginIpRanges><objectPermissions><allowCreate>false</allowCreate><allowDelete>false</allowDelete><allowEdit>true</allowEdit><allowRead>true</allowRead><modifyAllRecords>false</modifyAllRecords><object>Case</object><viewAllRecords>true</viewAllRecords></objectPermissions><pageAccesses><apexPage>P</apexPage><enabled>false</enabled></pageAccesses><userPermissions><enabled>true</enabled><name>ApiEnabled</name></userPermissions><userPermissions><enabled>false</enabled><name>ModifyAllData</name></userPermissions></Profile>",
+        )
+        .unwrap();
+        let mut eff = Effective::default();
+        add(&mut eff, 0, &doc.root);
+        add(&mut eff, 1, &doc.root);
+        assert_eq!(eff.system.keys().collect::<Vec<_>>(), ["ApiEnabled"]);
+        assert_eq!(eff.system["ApiEnabled"].len(), 2);
+        let flags: Vec<_> = eff.objects.keys().map(|(_, f)| *f).collect();
+        assert_eq!(flags, ["allowEdit", "allowRead", "viewAllRecords"]);
+        assert!(eff.fields.contains_key(&("Case.Subject".into(), "read")));
+        assert!(!eff.fields.contains_key(&("Case.Subject".into(), "edit")));
+        assert!(eff.pages.is_empty());
+        assert_eq!(eff.login_ip_ranges.len(), 2);
+    }
+}

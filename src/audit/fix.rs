@@ -1,0 +1,190 @@
+//! The least-privilege proposal of `sfprov audit --fix`: the spec that gives
+//! the audited user exactly what its integration needs, ready for `plan`.
+//! It is the compared spec (a template reference, or the spec file with its
+//! comments kept) plus: the user's identity, `replaces_profile` when the
+//! user moves to the spec's profile, and explicit revocations for excess in
+//! a profile the spec manages (profile deploys overlay: what the file does
+//! not mention stays). Permission sets need nothing: their deploys replace,
+//! and plan removes the assignments the spec does not list.
+//! Owns: `propose`. Does not: write files, or plan.
+
+use toml_edit::{value, DocumentMut, InlineTable, Item, Table};
+
+use super::Audit;
+use crate::spec::desired::Desired;
+
+/// Why every revocation is there.
+const WHY: &str = "least privilege (sfprov audit): the integration does not need it";
+
+/// The proposal: the spec text and what it changes, one line each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    pub text: String,
+    pub changes: Vec<String>,
+    /// Excess the spec cannot take away (a profile it does not manage).
+    pub left: Vec<String>,
+}
+
+/// The spec the fix starts from.
+pub enum Base<'a> {
+    /// A built-in template, by name.
+    Template(&'a str),
+    /// A spec file's text (kept, comments and all).
+    Spec { name: &'a str, text: &'a str },
+}
+
+fn table<'d>(parent: &'d mut Table, key: &str) -> &'d mut Table {
+    let item = parent.entry(key).or_insert_with(|| {
+        let mut t = Table::new();
+        t.set_implicit(true);
+        Item::Table(t)
+    });
+    if !item.is_table() {
+        *item = Item::Table(Table::new());
+    }
+    item.as_table_mut().expect("made a table above")
+}
+
+fn revoke(access: Option<&str>) -> InlineTable {
+    let mut t = InlineTable::new();
+    match access {
+        None => {
+            t.insert("enabled", false.into());
+        }
+        Some(a) => {
+            t.insert("access", a.into());
+        }
+    }
+    t.insert("why", WHY.into());
+    t
+}
+
+/// Proposes the least-privilege spec for the audited user. `desired` is the
+/// spec the audit compared with.
+pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Proposal, String> {
+    let (mut doc, origin) = match base {
+        Base::Template(t) => (
+            format!("template = \"{t}\"\n")
+                .parse::<DocumentMut>()
+                .map_err(|e| e.to_string())?,
+            format!("template {t}"),
+        ),
+        Base::Spec { name, text } => (
+            text.parse::<DocumentMut>()
+                .map_err(|e| format!("{name}: {e}"))?,
+            name.to_string(),
+        ),
+    };
+    let u = &audit.user;
+    let mut changes = Vec::new();
+    let mut left = Vec::new();
+    let spec_user = desired.user.clone().unwrap_or_default();
+    {
+        let user = table(doc.as_table_mut(), "user");
+        user.set_implicit(false);
+        user.insert("username", value(&u.username));
+        let fields = [
+            ("email", &u.email),
+            ("first_name", &u.first_name),
+            ("last_name", &u.last_name),
+            ("alias", &u.alias),
+            ("time_zone", &u.time_zone),
+            ("locale", &u.locale),
+            ("language", &u.language),
+            ("email_encoding", &u.email_encoding),
+        ];
+        // The user as it is, where the spec does not say otherwise.
+        for (key, v) in fields {
+            if let (false, Some(v)) = (user.contains_key(key), v) {
+                user.insert(key, value(v));
+            }
+        }
+        if let Some(p) = spec_user.profile.as_deref() {
+            if !p.eq_ignore_ascii_case(&u.profile) {
+                user.insert("replaces_profile", value(&u.profile));
+                changes.push(format!(
+                    "moves the user from profile `{}` to `{p}`",
+                    u.profile
+                ));
+            }
+        }
+    }
+    let removed: Vec<&String> = u
+        .permission_sets
+        .iter()
+        .filter(|p| !spec_user.permission_sets.contains(p))
+        .collect();
+    if !removed.is_empty() {
+        let names: Vec<String> = removed.iter().map(|p| format!("`{p}`")).collect();
+        changes.push(format!(
+            "removes permission set{} {}",
+            if removed.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        ));
+    }
+    for ps in &spec_user.permission_sets {
+        if !u.permission_sets.contains(ps) {
+            changes.push(format!("assigns permission set `{ps}`"));
+        }
+    }
+    // Excess in the profile the spec manages, when the user stays on it.
+    let managed = spec_user
+        .profile
+        .as_deref()
+        .filter(|p| p.eq_ignore_ascii_case(&u.profile))
+        .and_then(|p| desired.profiles.get_key_value(p));
+    let mut revoked = 0;
+    for x in audit.excess.iter().filter(|x| x.source.kind == "profile") {
+        let Some((name, access)) = managed else {
+            if spec_user
+                .profile
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case(&u.profile))
+            {
+                left.push(format!(
+                    "{} {} {} (profile `{}` is not one the spec manages)",
+                    x.kind, x.name, x.access, u.profile
+                ));
+            }
+            continue;
+        };
+        let profiles = table(doc.as_table_mut(), "profiles");
+        let profile = table(profiles, name);
+        let entry = match x.kind {
+            "system" => Some(("system", revoke(None))),
+            // Entries the spec's profile has are deployed whole (every flag).
+            "object" if !access.objects.contains_key(&x.name) => {
+                Some(("objects", revoke(Some("none"))))
+            }
+            "field" if !access.fields.contains_key(&x.name) => {
+                Some(("fields", revoke(Some("none"))))
+            }
+            "page" => Some(("pages", revoke(None))),
+            "class" => Some(("classes", revoke(None))),
+            _ => None,
+        };
+        if let Some((section, t)) = entry {
+            let sect = table(profile, section);
+            sect.set_dotted(true);
+            sect.insert(&x.name, Item::Value(t.into()));
+            revoked += 1;
+        }
+    }
+    if revoked > 0 {
+        changes.push(format!(
+            "revokes {revoked} grant{} in profile `{}`",
+            if revoked == 1 { "" } else { "s" },
+            u.profile
+        ));
+    }
+    let header = format!(
+        "# Least-privilege spec for {} (org `{}`), written by `sfprov audit --fix`\n# from {origin}. Review it, then run `sfprov plan` and `sfprov apply` with it.\n",
+        u.username, audit.org.label
+    );
+    let text = format!("{header}{doc}");
+    Ok(Proposal {
+        text,
+        changes,
+        left,
+    })
+}
