@@ -142,10 +142,21 @@ fn audit_of(
         template: compared.template.as_deref(),
     });
     let advisories = advisories(&read.user, eff, &needs);
+    // A token target does not say which org it is: ask it, as plan does.
+    let org_id = match org.org_id() {
+        Some(id) => Some(id),
+        None => org
+            .query("SELECT Id FROM Organization")?
+            .records
+            .first()
+            .and_then(|r| r.get("Id"))
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+    };
     let org_ref = OrgRef {
         label: org.label(),
         kind: org.kind().to_string(),
-        org_id: org.org_id(),
+        org_id,
         api_version: org.api_version(),
     };
     Ok(Audit {

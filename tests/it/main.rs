@@ -1,6 +1,7 @@
 //! Integration tests: one binary (see tests/README.md).
 
 mod apply;
+mod audit;
 mod cli;
 mod common;
 mod corpus;
