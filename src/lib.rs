@@ -18,5 +18,6 @@ pub mod org;
 pub mod plan;
 pub mod project;
 pub mod render;
+pub mod report;
 pub mod spec;
 pub mod templates;

@@ -4,7 +4,7 @@
 //! under `--json` is the binary's JSON error document); stderr carries spec
 //! warnings, `-v` notes (the requests a plan sent) and errors.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use sfprov::diag::Diagnostic;
 use sfprov::org::dir::DirOrg;
@@ -15,12 +15,20 @@ use sfprov::plan::{self, file, Plan, View};
 use sfprov::{render, spec, templates};
 
 use super::{spec_failure, unknown_template, Error, Streams};
-use crate::cli::{PlanArgs, ShowArgs};
+use crate::cli::{PlanArgs, ShowArgs, TargetArgs};
 use crate::Outcome;
 
-/// The spec's name, text (for its digest) and loaded desired state.
-fn load_spec(s: &Streams, a: &PlanArgs) -> Result<(String, String, spec::Loaded), Error> {
-    let (name, text, loaded) = match &a.template {
+/// The spec's name, text (for its digest; a spec file's template included)
+/// and loaded desired state, from `--spec FILE` or `--template NAME` (else
+/// the nearest sfprov.toml). `command` names the command in messages
+/// (`plan`, `report`). Shared by `plan` and `report`.
+pub(crate) fn load_spec(
+    s: &Streams,
+    spec_file: Option<&Path>,
+    template: Option<&str>,
+    command: &str,
+) -> Result<(String, String, spec::Loaded), Error> {
+    let (name, mut text, loaded) = match template {
         Some(t) => {
             let tpl = templates::get(t).ok_or_else(|| unknown_template(t))?;
             (
@@ -31,14 +39,14 @@ fn load_spec(s: &Streams, a: &PlanArgs) -> Result<(String, String, spec::Loaded)
         }
         None => {
             // Explicit --spec wins; else the nearest sfprov.toml here or above.
-            let path = a.spec.clone().unwrap_or_else(|| {
+            let path = spec_file.map(Path::to_path_buf).unwrap_or_else(|| {
                 sfprov::project::discover_from_cwd()
                     .spec()
                     .unwrap_or_else(|| PathBuf::from("sfprov.toml"))
             });
             let text = spec::read_text(&path).map_err(|e| {
                 Diagnostic::error(format!("cannot read spec `{}`: {e}", path.display()))
-                    .hint("create one with `sfprov init --template zendesk`, or plan straight from a template with `sfprov plan --template zendesk -o ORG`")
+                    .hint(format!("create one with `sfprov init --template zendesk`, or {command} straight from a template with `sfprov {command} --template zendesk -o ORG`"))
             })?;
             let name = path.display().to_string();
             let loaded = spec::load_str(&name, &text);
@@ -48,25 +56,35 @@ fn load_spec(s: &Streams, a: &PlanArgs) -> Result<(String, String, spec::Loaded)
     match loaded {
         Ok(l) => {
             s.diagnostics(&l.diagnostics);
+            // The digest covers the template a spec file starts from, too.
+            if template.is_none() {
+                if let Some(t) = l.desired.template.as_deref().and_then(templates::get) {
+                    text.push_str("\n\0template\n");
+                    text.push_str(t.text);
+                }
+            }
             Ok((name, text, l))
         }
         Err(e) => Err(spec_failure(
             e,
-            "no plan was made",
-            Some(format!("fix {name} and run the plan again")),
+            &format!("no {command} was made"),
+            Some(format!("fix {name} and run the {command} again")),
         )),
     }
 }
 
 /// The org to plan against: a directory, or a connected org. For
 /// `--target-org local` the running emulator comes back too: the caller
-/// holds it until the plan is made.
-fn open_org(a: &PlanArgs) -> Result<(Box<dyn OrgRead>, Option<LocalOrg>), Error> {
-    if let Some(dir) = &a.org_dir {
+/// holds it until the plan is made. Shared by `plan` and `report`.
+pub(crate) fn open_org(
+    target: &TargetArgs,
+    org_dir: Option<&Path>,
+) -> Result<(Box<dyn OrgRead>, Option<LocalOrg>), Error> {
+    if let Some(dir) = org_dir {
         return Ok((Box::new(DirOrg::open(dir)?), None));
     }
     let env = Environment::from_process();
-    let (target_opts, connect) = super::org::target_options(&a.target, &env)?;
+    let (target_opts, connect) = super::org::target_options(target, &env)?;
     let (connected, local) = org::resolve_target(&target_opts, &env)
         .and_then(|target| org::local::connect_target(&target, &connect))?;
     Ok((
@@ -76,16 +94,9 @@ fn open_org(a: &PlanArgs) -> Result<(Box<dyn OrgRead>, Option<LocalOrg>), Error>
 }
 
 pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
-    let (name, mut text, loaded) = load_spec(s, &a)?;
-    // The digest covers the template a spec file starts from, too.
-    if a.template.is_none() {
-        if let Some(t) = loaded.desired.template.as_deref().and_then(templates::get) {
-            text.push_str("\n\0template\n");
-            text.push_str(t.text);
-        }
-    }
+    let (name, text, loaded) = load_spec(s, a.spec.as_deref(), a.template.as_deref(), "plan")?;
     // `_local` (the emulator of `--target-org local`) outlives `org`.
-    let (org, _local) = open_org(&a)?;
+    let (org, _local) = open_org(&a.target, a.org_dir.as_deref())?;
     let opts = plan::Options {
         spec_name: name,
         spec_text: text,
