@@ -65,6 +65,20 @@ pub fn code(s: &str, cell: bool) -> String {
     format!("{fence}{pad}{body}{pad}{fence}")
 }
 
+/// sfprov's own words, whose `quoted` names become code spans (an odd
+/// number of backticks: all text).
+pub fn inline(s: &str, cell: bool) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return text(s);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| if i % 2 == 1 { code(p, cell) } else { text(p) })
+        .collect()
+}
+
 /// The status cell: mark, words, what would change, the note.
 fn status_cell(r: &Row) -> String {
     let mut out = format!("{} {}", mark(r.status), r.status.label());
@@ -77,7 +91,7 @@ fn status_cell(r: &Row) -> String {
         let _ = write!(out, ": {}", changes.join(", "));
     }
     if let Some(n) = &r.note {
-        let _ = write!(out, "<br>{}", text(n));
+        let _ = write!(out, "<br>{}", inline(n, true));
     }
     out
 }
@@ -119,7 +133,7 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(out, "\n**Summary: {}.**\n", summary_line(&r.summary));
     for n in &r.notes {
-        let _ = writeln!(out, "> Note: {}", text(n));
+        let _ = writeln!(out, "> Note: {}", inline(n, false));
     }
     if !r.notes.is_empty() {
         out.push('\n');
@@ -163,7 +177,7 @@ pub fn render(r: &Report) -> String {
                 text(&f.message)
             );
             if let Some(h) = &f.hint {
-                let _ = write!(out, "<br>hint: {}", text(h));
+                let _ = write!(out, "<br>hint: {}", inline(h, false));
             }
             out.push('\n');
         }
@@ -180,7 +194,7 @@ pub fn render(r: &Report) -> String {
                 "| {} | {} | {} |",
                 pair(&e.type_name, &e.member),
                 pair(&e.section, &e.key),
-                text(&e.note)
+                inline(&e.note, true)
             );
         }
         out.push('\n');
@@ -194,7 +208,7 @@ fn manual_steps(r: &Report, out: &mut String) {
     }
     out.push_str("## Manual steps\n\nNo API can make these; a person does them in Setup.\n\n");
     for (i, s) in r.manual_steps.iter().enumerate() {
-        let _ = writeln!(out, "### {}. {}\n", i + 1, text(&s.title));
+        let _ = writeln!(out, "### {}. {}\n", i + 1, inline(&s.title, false));
         let _ = writeln!(out, "- **Status:** {} {}", mark(s.status), s.status.label());
         let _ = writeln!(out, "- **Where:** {}", text(&s.where_in_setup));
         if !s.what.is_empty() {
@@ -214,7 +228,7 @@ fn manual_steps(r: &Report, out: &mut String) {
                 } else {
                     ("❌", "not met")
                 };
-                let _ = writeln!(out, "  - {m} {word}: {}", text(&c.check));
+                let _ = writeln!(out, "  - {m} {word}: {}", inline(&c.check, false));
             }
         }
         out.push('\n');

@@ -434,3 +434,12 @@ fn dates_are_utc_minutes() {
     assert_eq!(utc_date(0), "1970-01-01 00:00 UTC");
     assert_eq!(utc_date(1_700_000_000), "2023-11-14 22:13 UTC");
 }
+
+#[test]
+fn sfprov_quoted_names_become_code_spans_in_markdown() {
+    assert_eq!(
+        markdown::inline("app `Zendesk` is `a|b`", true),
+        "app `Zendesk` is `a\\|b`"
+    );
+    assert_eq!(markdown::inline("odd ` tick", false), "odd \\` tick");
+}

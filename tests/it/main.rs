@@ -15,3 +15,4 @@ mod org;
 mod plan;
 mod properties;
 mod regression;
+mod report;
