@@ -69,7 +69,7 @@ pub fn code(s: &str, cell: bool) -> String {
 /// number of backticks: all text).
 pub fn inline(s: &str, cell: bool) -> String {
     let parts: Vec<&str> = s.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return text(s);
     }
     parts

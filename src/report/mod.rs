@@ -376,36 +376,39 @@ pub fn utc_date(secs: u64) -> String {
     )
 }
 
-/// A row's status, changes and note from the plan's change of entry
-/// (`section`, `key`) of component `ty`/`member`: no change is met.
-fn entry_status(
-    plan: Option<&Plan>,
+/// A status, what would change, and why (when that needs saying).
+type Derived = (Status, Vec<FieldChange>, Option<String>);
+
+/// The plan's component `ty`/`member`; without one (no plan, or the plan
+/// lacks it) the unknown status to give instead.
+fn planned<'p>(
+    plan: Option<&'p Plan>,
     ty: &str,
     member: &str,
-    section: &str,
-    key: &str,
-) -> (Status, Vec<FieldChange>, Option<String>) {
-    let Some(p) = plan else {
-        return (Status::Unknown, Vec::new(), None);
-    };
-    let Some(c) = p
-        .components
+) -> Result<&'p plan::ComponentPlan, Derived> {
+    let p = plan.ok_or((Status::Unknown, Vec::new(), None))?;
+    p.components
         .iter()
         .find(|c| c.type_name == ty && c.member == member)
-    else {
-        return (
-            Status::Unknown,
-            Vec::new(),
-            Some(format!("the plan has no {ty} `{member}`")),
-        );
+        .ok_or_else(|| {
+            let note = format!("the plan has no {ty} `{member}`");
+            (Status::Unknown, Vec::new(), Some(note))
+        })
+}
+
+/// A row's status, changes and note from the plan's change of entry
+/// (`section`, `key`) of component `ty`/`member`: no change is met.
+fn entry_status(plan: Option<&Plan>, ty: &str, member: &str, section: &str, key: &str) -> Derived {
+    let c = match planned(plan, ty, member) {
+        Ok(c) => c,
+        Err(unknown) => return unknown,
     };
     if c.action == plan::ComponentAction::Create {
         return (Status::WouldAdd, Vec::new(), None);
     }
     let change = c
-        .changes
-        .iter()
-        .find(|ch| !ch.unmanaged && ch.section == section && ch.key == key);
+        .counted()
+        .find(|ch| ch.section == section && ch.key == key);
     match change {
         None => (Status::Met, Vec::new(), None),
         Some(ch) if ch.action == plan::Action::Add => (Status::WouldAdd, Vec::new(), None),

@@ -8,12 +8,12 @@
 use crate::diff::FieldChange;
 use crate::generate::{self, Component};
 use crate::metadata::{self, Element};
-use crate::plan::apps::Holder;
+use crate::plan::apps;
 use crate::plan::user::UserAction;
 use crate::plan::{manual, Action, ComponentAction, Plan, Severity};
 use crate::spec::desired::{Access, AppPolicy, Desired};
 
-use super::{entry_status, Check, Extra, Group, ManualStep, Row, Source, Status};
+use super::{entry_status, planned, Check, Derived, Extra, Group, ManualStep, Row, Source, Status};
 
 /// The key child of each keyed section generate writes, in report order.
 const KEY_FIELDS: &[(&str, &str)] = &[
@@ -30,8 +30,6 @@ fn section_rank(section: &str) -> usize {
         .position(|(s, _)| *s == section)
         .unwrap_or(KEY_FIELDS.len())
 }
-
-type Derived = (Status, Vec<FieldChange>, Option<String>);
 
 fn row(requirement: String, ty: &str, member: &str, entry: (&str, &str), value: String) -> Row {
     Row {
@@ -213,12 +211,9 @@ fn pages_status(plan: Option<&Plan>, c: &Component, ns: &str) -> Derived {
             pages.join(", ")
         )
     };
-    let Some(cp) = p
-        .components
-        .iter()
-        .find(|x| x.type_name == c.type_name && x.member == c.member)
-    else {
-        return (Status::Unknown, Vec::new(), None);
+    let cp = match planned(plan, c.type_name, &c.member) {
+        Ok(cp) => cp,
+        Err(unknown) => return unknown,
     };
     let missing: Vec<String> = cp
         .counted()
@@ -268,19 +263,9 @@ fn granted_pages(p: &Plan, c: &Component, prefix: &str) -> Vec<String> {
 
 /// A whole component: created, changed (every field of every change) or met.
 fn component_status(plan: Option<&Plan>, ty: &str, member: &str) -> Derived {
-    let Some(p) = plan else {
-        return (Status::Unknown, Vec::new(), None);
-    };
-    let Some(c) = p
-        .components
-        .iter()
-        .find(|c| c.type_name == ty && c.member == member)
-    else {
-        return (
-            Status::Unknown,
-            Vec::new(),
-            Some(format!("the plan has no {ty} `{member}`")),
-        );
+    let c = match planned(plan, ty, member) {
+        Ok(c) => c,
+        Err(unknown) => return unknown,
     };
     match c.action {
         ComponentAction::Create => (Status::WouldAdd, Vec::new(), None),
@@ -393,16 +378,7 @@ fn app_groups(desired: &Desired, comps: &[Component], plan: Option<&Plan>) -> Ve
             }
         };
         let mut rows = vec![with(policy, policy_status)];
-        let holders = p
-            .allowed_profiles
-            .iter()
-            .map(|h| (Holder::Profile, h))
-            .chain(
-                p.allowed_permission_sets
-                    .iter()
-                    .map(|h| (Holder::PermissionSet, h)),
-            );
-        for (kind, holder) in holders {
+        for (kind, holder) in apps::holders(p) {
             let r = row(
                 why.clone(),
                 "SetupEntityAccess",

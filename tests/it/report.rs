@@ -14,6 +14,11 @@ use crate::apply::cli::{setup, sf};
 use crate::common::{run, sfprov, tree, Run};
 use crate::plan::mask_ids;
 
+/// Asserts `text` holds `needle`, showing the text when it does not.
+fn has(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{needle:?} not in:\n{text}");
+}
+
 fn report(dir: &Path, args: &[&str]) -> Run {
     let mut c = sfprov(dir);
     c.arg("report").args(args);
@@ -109,10 +114,11 @@ fn every_template_renders_in_every_format_without_an_org() {
             "{}",
             md.stdout
         );
-        assert!(md
-            .stdout
-            .contains("| Requirement | Component | Entry | Value | Status |"));
-        assert!(md.stdout.contains("❔ unknown"), "{}", md.stdout);
+        has(
+            &md.stdout,
+            "| Requirement | Component | Entry | Value | Status |",
+        );
+        has(&md.stdout, "❔ unknown");
         assert!(
             !md.stdout.contains("❌"),
             "{}: no org, nothing is not met",
@@ -182,26 +188,16 @@ fn before_apply_requirements_are_unmet_and_after_apply_and_the_manual_step_all_a
     let (h, dir) = setup();
     let before = report_org(dir.path(), &h, &["--detailed-exitcode"]);
     assert_eq!(before.code, 2, "{}\n{}", before.stdout, before.stderr);
-    assert!(
-        before.stdout.contains("| Ticket-to-case sync writes the ticket subject | `PermissionSet` `Zendesk_Integration` | `fieldPermissions` `Case.Subject` | `read, edit` | ❌ not met: would be added |"),
-        "{}",
-        before.stdout
+    has(&before.stdout, "| Ticket-to-case sync writes the ticket subject | `PermissionSet` `Zendesk_Integration` | `fieldPermissions` `Case.Subject` | `read, edit` | ❌ not met: would be added |");
+    has(
+        &before.stdout,
+        "❌ not met: would be changed: `true → false`",
     );
-    assert!(
-        before
-            .stdout
-            .contains("❌ not met: would be changed: `true → false`"),
-        "{}",
-        before.stdout
+    has(
+        &before.stdout,
+        "- **Org:** 127.0.0.1 (00D5g000004EmuLEAS), API ",
     );
-    assert!(
-        before
-            .stdout
-            .contains("- **Org:** 127.0.0.1 (00D5g000004EmuLEAS), API "),
-        "{}",
-        before.stdout
-    );
-    assert!(before.stdout.contains("- **Date:** "), "{}", before.stdout);
+    has(&before.stdout, "- **Date:** ");
     // Without --detailed-exitcode a rendered report is a success.
     let plain = report_org(dir.path(), &h, &["--json"]);
     assert_eq!(plain.code, 0, "{}", plain.stderr);
@@ -244,16 +240,8 @@ fn before_apply_requirements_are_unmet_and_after_apply_and_the_manual_step_all_a
     assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
     assert!(!done.stdout.contains("❌"), "{}", done.stdout);
     assert!(!done.stdout.contains("❔"), "{}", done.stdout);
-    assert!(
-        done.stdout.contains(", 0 not met, 0 unknown ("),
-        "{}",
-        done.stdout
-    );
-    assert!(
-        done.stdout.contains("- **Status:** ✅ met"),
-        "{}",
-        done.stdout
-    );
+    has(&done.stdout, ", 0 not met, 0 unknown (");
+    has(&done.stdout, "- **Status:** ✅ met");
     let html = report_org(dir.path(), &h, &["--format", "html"]);
     assert_eq!(html.code, 0);
     assert_well_formed_html(&html.stdout, "zendesk after apply");
@@ -274,12 +262,7 @@ fn out_writes_the_report_to_that_file_only() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, "", "the report goes to the file");
-    assert!(
-        r.stderr
-            .contains("wrote the report to audit/zendesk.html: "),
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "wrote the report to audit/zendesk.html: ");
     let files = tree(dir.path());
     let written: Vec<&String> = files.keys().filter(|k| k.starts_with("audit/")).collect();
     assert_eq!(
@@ -305,12 +288,8 @@ fn errors_say_what_where_and_what_to_run() {
     let dir = tempfile::tempdir().unwrap();
     let r = report(dir.path(), &["--template", "zendsk"]);
     assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains("unknown template `zendsk`"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("did you mean `zendesk`?"), "{}", r.stderr);
+    has(&r.stderr, "unknown template `zendsk`");
+    has(&r.stderr, "did you mean `zendesk`?");
     let r = report(dir.path(), &["--template", "zendsk", "--json"]);
     assert_eq!(r.code, 1);
     let v: Value = serde_json::from_str(&r.stdout).expect("a JSON error document");
@@ -318,17 +297,8 @@ fn errors_say_what_where_and_what_to_run() {
 
     let r = report(dir.path(), &[]);
     assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains("cannot read spec `sfprov.toml`"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr
-            .contains("`sfprov report --template zendesk -o ORG`"),
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "cannot read spec `sfprov.toml`");
+    has(&r.stderr, "`sfprov report --template zendesk -o ORG`");
     std::fs::write(
         dir.path().join("sfprov.toml"),
         "template = \"zendesk\"\n[user]\nlicence = 1\n",
@@ -336,8 +306,8 @@ fn errors_say_what_where_and_what_to_run() {
     .unwrap();
     let r = report(dir.path(), &[]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("sfprov.toml:3:"), "{}", r.stderr);
-    assert!(r.stderr.contains("no report was made"), "{}", r.stderr);
+    has(&r.stderr, "sfprov.toml:3:");
+    has(&r.stderr, "no report was made");
 
     let r = report(
         dir.path(),
@@ -346,5 +316,5 @@ fn errors_say_what_where_and_what_to_run() {
     assert_eq!(r.code, 1, "{}", r.stdout);
     let r = report(dir.path(), &["--template", "zendesk", "--out", "."]);
     assert_eq!(r.code, 1, "{}", r.stdout);
-    assert!(r.stderr.contains("cannot write `.`"), "{}", r.stderr);
+    has(&r.stderr, "cannot write `.`");
 }
