@@ -7,9 +7,12 @@
 //! row read from a `Plan`. Does not: connect, plan, or know clap; the views
 //! are `markdown` and `html`.
 
+mod apps;
 pub mod html;
 pub mod markdown;
 mod rows;
+mod steps;
+mod user;
 
 use serde::Serialize;
 
@@ -299,7 +302,7 @@ pub fn summary_line(s: &Summary) -> String {
 /// `plan` (a plan of the same desired state against an org), else unknown.
 pub fn build(desired: &Desired, spec_name: &str, plan: Option<&Plan>) -> Report {
     let groups = rows::groups(desired, plan);
-    let manual_steps = rows::manual_steps(desired, plan);
+    let manual_steps = steps::manual_steps(desired, plan);
     let mut summary = Summary::default();
     for r in groups.iter().flat_map(|g| &g.rows) {
         summary.total += 1;
@@ -335,7 +338,7 @@ pub fn build(desired: &Desired, spec_name: &str, plan: Option<&Plan>) -> Report 
                 org_id: p.org.org_id.clone(),
                 api_version: p.org.api_version.clone(),
             };
-            (Some(org), findings, rows::beyond_spec(p))
+            (Some(org), findings, steps::beyond_spec(p))
         }
     };
     Report {
