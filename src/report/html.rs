@@ -9,20 +9,9 @@ use std::fmt::Write as _;
 
 use super::{change_text, header, severity_word, summary_line, Report, Row, Status};
 
-/// Text as HTML: `& < > " '` escaped.
+/// Text as HTML (and XML): `& < > " '` escaped.
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    quick_xml::escape::escape(s).into_owned()
 }
 
 fn code(s: &str) -> String {

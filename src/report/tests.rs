@@ -387,7 +387,7 @@ fn html_escapes_every_text_and_is_one_well_formed_document() {
     let html = html::render(&r);
     assert_eq!(well_formed(&html), Ok(0), "{html}");
     assert!(!html.contains("<script"), "{html}");
-    assert!(html.contains("Acme writes &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; | `subjects`\nand more"), "{html}");
+    assert!(html.contains("Acme writes &lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; | `subjects`\nand more"), "{html}");
     for outside in ["http://", "https://", "src=", "href=", "url(", "@import"] {
         assert!(!html.contains(outside), "{outside} in {html}");
     }
@@ -404,7 +404,7 @@ fn html_escapes_every_text_and_is_one_well_formed_document() {
     assert!(none.contains("?</span> unknown</span>"), "{none}");
     assert_eq!(
         html::esc("<a href=\"x\">&'"),
-        "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
     );
 }
 
