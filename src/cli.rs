@@ -46,6 +46,9 @@ pub enum Command {
     /// needs, what it lacks, and how it is set up; `--fix` writes the
     /// least-privilege spec. Exit 2 when anything is found.
     Audit(AuditArgs),
+    /// For each vendor requirement, the metadata that meets it and (with an
+    /// org) whether the org meets it: Markdown, HTML or JSON, for a review.
+    Report(ReportArgs),
     /// Look at an org: `sfprov org info` shows what to check before provisioning.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -400,4 +403,42 @@ impl MultiTargetArgs {
             login: self.login.clone(),
         }
     }
+}
+
+/// The view of `sfprov report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Markdown, for a pull request.
+    Md,
+    /// One self-contained HTML file (inline CSS, no scripts), for an auditor.
+    Html,
+    /// One JSON document (with `format_version`).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The spec to report on (default: the nearest sfprov.toml).
+    #[arg(long, short, value_name = "FILE", conflicts_with = "template")]
+    pub spec: Option<PathBuf>,
+    /// Report on a built-in template, without a spec file.
+    #[arg(long, short)]
+    pub template: Option<String>,
+    /// The org to check (with `-o` or `--instance-url`); without one, every
+    /// status is unknown and no org is contacted.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The view.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+    pub format: ReportFormat,
+    /// The same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 2 when an org is given and a requirement is not met, 0 when all
+    /// are, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
 }

@@ -19,6 +19,7 @@ pub mod org;
 pub mod plan;
 pub mod project;
 pub mod render;
+pub mod report;
 pub mod scenarios;
 pub mod spec;
 pub mod templates;

@@ -15,6 +15,7 @@ pub mod logging;
 mod org;
 mod plan;
 pub mod report;
+mod requirements;
 mod rollback;
 pub mod signals;
 
@@ -83,6 +84,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Show(a) => plan::show(&s, a),
         Command::Apply(a) => apply::run(&s, a),
         Command::Rollback(a) => rollback::run(&s, a),
+        Command::Report(a) => requirements::run(&s, a),
         Command::Org(c) => org::run(&s, c),
         Command::Emulator(EmulatorCommand::Serve(a)) => emulator_serve(&s, a),
         Command::Emulator(EmulatorCommand::Reset(a)) => emulator_reset(&s, a),

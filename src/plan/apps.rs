@@ -129,16 +129,7 @@ pub fn plan(org: &dyn OrgRead, apps: &[(&String, &AppPolicy)]) -> Result<Found, 
     };
     for (name, p) in apps {
         let app_id = row_of(name).and_then(|r| text(r, "Id"));
-        let holders = p
-            .allowed_profiles
-            .iter()
-            .map(|h| (Holder::Profile, h))
-            .chain(
-                p.allowed_permission_sets
-                    .iter()
-                    .map(|h| (Holder::PermissionSet, h)),
-            );
-        for (kind, holder) in holders {
+        for (kind, holder) in holders(p) {
             let row = app_id.and_then(|id| {
                 access
                     .iter()
@@ -160,6 +151,17 @@ pub fn plan(org: &dyn OrgRead, apps: &[(&String, &AppPolicy)]) -> Result<Found, 
         }
     }
     Ok(out)
+}
+
+/// Who the policy gives access to the app: its profiles, then its
+/// permission sets (also the report's access rows).
+pub fn holders(p: &AppPolicy) -> impl Iterator<Item = (Holder, &String)> {
+    let profiles = p.allowed_profiles.iter().map(|h| (Holder::Profile, h));
+    let sets = p
+        .allowed_permission_sets
+        .iter()
+        .map(|h| (Holder::PermissionSet, h));
+    profiles.chain(sets)
 }
 
 /// Ids compare on their first 15 characters (the 18-character form adds a

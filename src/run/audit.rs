@@ -13,7 +13,7 @@ use sfprov::fsutil;
 use sfprov::spec::desired::Desired;
 use sfprov::{render, spec};
 
-use super::plan::{connect_read, load_spec_from};
+use super::plan::{load_spec, open_org};
 use super::{Error, Streams};
 use crate::cli::AuditArgs;
 use crate::Outcome;
@@ -30,10 +30,8 @@ struct Chosen {
 /// is this user; else `None` (the best-matching template, once the user is
 /// read).
 fn choose(s: &Streams, a: &AuditArgs) -> Result<Option<Chosen>, Error> {
-    let nothing = ("no audit was made", "the audit");
     if a.spec.is_some() || a.template.is_some() {
-        let (name, text, loaded) =
-            load_spec_from(s, a.spec.as_deref(), a.template.as_deref(), nothing)?;
+        let (name, text, loaded) = load_spec(s, a.spec.as_deref(), a.template.as_deref(), "audit")?;
         return Ok(Some(chosen(
             name,
             text,
@@ -81,7 +79,7 @@ fn chosen(name: String, text: String, desired: Desired, template: bool) -> Chose
 
 pub fn run(s: &Streams, a: AuditArgs) -> Result<Outcome, Error> {
     let chosen = choose(s, &a)?;
-    let (org, _local) = connect_read(&a.target)?;
+    let (org, _local) = open_org(&a.target, None)?;
     let (audit, desired, file) = match chosen {
         Some(c) => (
             audit::build(org.as_ref(), &a.user, &c.desired, c.compared)?,

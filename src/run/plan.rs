@@ -4,7 +4,7 @@
 //! under `--json` is the binary's JSON error document); stderr carries spec
 //! warnings, `-v` notes (the requests a plan sent) and errors.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use sfprov::diag::Diagnostic;
 use sfprov::org::dir::DirOrg;
@@ -15,27 +15,17 @@ use sfprov::plan::{self, file, Plan, View};
 use sfprov::{render, spec, templates};
 
 use super::{spec_failure, unknown_template, Error, Streams};
-use crate::cli::{PlanArgs, ShowArgs};
+use crate::cli::{PlanArgs, ShowArgs, TargetArgs};
 use crate::Outcome;
 
-/// The spec's name, text (for its digest) and loaded desired state.
-fn load_spec(s: &Streams, a: &PlanArgs) -> Result<(String, String, spec::Loaded), Error> {
-    load_spec_from(
-        s,
-        a.spec.as_deref(),
-        a.template.as_deref(),
-        ("no plan was made", "the plan"),
-    )
-}
-
-/// The spec of `--spec FILE` or `--template NAME` (else the nearest
-/// sfprov.toml): its name, text and loaded desired state. `what` says what
-/// did not happen when the spec is invalid, and what to run again.
-pub(crate) fn load_spec_from(
+/// The spec's name, text (as written) and loaded desired state, from `--spec FILE` or `--template NAME` (else
+/// the nearest sfprov.toml). `command` names the command in messages
+/// (`plan`, `report`). Shared by `plan` and `report`.
+pub(crate) fn load_spec(
     s: &Streams,
-    spec_path: Option<&std::path::Path>,
+    spec_file: Option<&Path>,
     template: Option<&str>,
-    (nothing, again): (&str, &str),
+    command: &str,
 ) -> Result<(String, String, spec::Loaded), Error> {
     let (name, text, loaded) = match template {
         Some(t) => {
@@ -48,14 +38,14 @@ pub(crate) fn load_spec_from(
         }
         None => {
             // Explicit --spec wins; else the nearest sfprov.toml here or above.
-            let path = spec_path.map(PathBuf::from).unwrap_or_else(|| {
+            let path = spec_file.map(Path::to_path_buf).unwrap_or_else(|| {
                 sfprov::project::discover_from_cwd()
                     .spec()
                     .unwrap_or_else(|| PathBuf::from("sfprov.toml"))
             });
             let text = spec::read_text(&path).map_err(|e| {
                 Diagnostic::error(format!("cannot read spec `{}`: {e}", path.display()))
-                    .hint("create one with `sfprov init --template zendesk`, or plan straight from a template with `sfprov plan --template zendesk -o ORG`")
+                    .hint(format!("create one with `sfprov init --template zendesk`, or {command} straight from a template with `sfprov {command} --template zendesk -o ORG`"))
             })?;
             let name = path.display().to_string();
             let loaded = spec::load_str(&name, &text);
@@ -69,27 +59,22 @@ pub(crate) fn load_spec_from(
         }
         Err(e) => Err(spec_failure(
             e,
-            nothing,
-            Some(format!("fix {name} and run {again} again")),
+            &format!("no {command} was made"),
+            Some(format!("fix {name} and run the {command} again")),
         )),
     }
 }
 
 /// The org to plan against: a directory, or a connected org. For
 /// `--target-org local` the running emulator comes back too: the caller
-/// holds it until the plan is made.
-fn open_org(a: &PlanArgs) -> Result<(Box<dyn OrgRead>, Option<LocalOrg>), Error> {
-    if let Some(dir) = &a.org_dir {
+/// holds it until the plan is made. Shared by `plan` and `report`.
+pub(crate) fn open_org(
+    target: &TargetArgs,
+    org_dir: Option<&Path>,
+) -> Result<(Box<dyn OrgRead>, Option<LocalOrg>), Error> {
+    if let Some(dir) = org_dir {
         return Ok((Box::new(DirOrg::open(dir)?), None));
     }
-    connect_read(&a.target)
-}
-
-/// A connected org to read (and, for `local`, the running emulator: hold it
-/// until done with the org).
-pub(crate) fn connect_read(
-    target: &crate::cli::TargetArgs,
-) -> Result<(Box<dyn OrgRead>, Option<LocalOrg>), Error> {
     let env = Environment::from_process();
     let (target_opts, connect) = super::org::target_options(target, &env)?;
     let (connected, local) = org::resolve_target(&target_opts, &env)
@@ -101,7 +86,7 @@ pub(crate) fn connect_read(
 }
 
 pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
-    let (name, mut text, loaded) = load_spec(s, &a)?;
+    let (name, mut text, loaded) = load_spec(s, a.spec.as_deref(), a.template.as_deref(), "plan")?;
     // The digest covers the template a spec file starts from, too.
     if a.template.is_none() {
         if let Some(t) = loaded.desired.template.as_deref().and_then(templates::get) {
@@ -110,7 +95,7 @@ pub fn run(s: &Streams, a: PlanArgs) -> Result<Outcome, Error> {
         }
     }
     // `_local` (the emulator of `--target-org local`) outlives `org`.
-    let (org, _local) = open_org(&a)?;
+    let (org, _local) = open_org(&a.target, a.org_dir.as_deref())?;
     let opts = plan::Options {
         spec_name: name,
         spec_text: text,

@@ -408,6 +408,29 @@ fn the_nearest_spec_about_this_user_is_the_comparison() {
     let r = audit(d, &h, &["--user", FLS_USER, "--fix", "-d", "out"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     let spec = std::fs::read_to_string(d.join("out/sfprov.toml")).unwrap();
+    // The same through --spec: the file as written, not the template's text.
+    let r = audit(
+        d,
+        &h,
+        &[
+            "--user",
+            FLS_USER,
+            "--spec",
+            "sfprov.toml",
+            "--fix",
+            "-d",
+            "out2",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(d.join("out2/sfprov.toml")).unwrap(),
+        spec
+    );
+    assert!(
+        !spec.contains('\0') && !spec.contains("[profiles.\"Zendesk Integration\"]"),
+        "{spec}"
+    );
     assert!(
         spec.contains("# our Zendesk user\ntemplate = \"zendesk\" # vendor defaults\n"),
         "{spec}"

@@ -16,3 +16,4 @@ mod org;
 mod plan;
 mod properties;
 mod regression;
+mod report;
