@@ -27,7 +27,7 @@ impl Scenario {
 /// Every scenario.
 pub const ALL: &[Scenario] = &[Scenario {
     name: "audit",
-    about: "integration users set up by hand: zendesk.legacy@acme.example on a System Administrator profile cloned before the Zendesk package was installed (so without its pages), with two extra permission sets; zendesk.integration@acme.example whose permission set lacks the Case.Subject field permission; integrations@acme.example shared by SalesScreen and Classy",
+    about: "integration users set up by hand: zendesk.legacy@acme.example on a System Administrator profile cloned before the Zendesk package was installed (so without its pages), with an extra permission set and a permission set group; zendesk.integration@acme.example whose permission set lacks the Case.Subject field permission; integrations@acme.example shared by SalesScreen and Classy",
     build: audit,
 }];
 
@@ -51,6 +51,12 @@ system.ExportReport = { why = "Export report results" }
 objects.Account = { access = "full", create = true, delete = true, why = "Migration" }
 objects.Contact = { access = "full", create = true, delete = true, why = "Migration" }
 objects.Lead = { access = "edit", create = true, why = "Migration" }
+
+[permission_sets.Report_Builder]
+label = "Report Builder"
+description = "Reports on the sync's records"
+system.RunReports = { why = "Run reports" }
+system.CreateCustomizeReports = { why = "Build reports" }
 
 [permission_sets.Legacy_Sync]
 label = "Legacy Sync"
@@ -126,6 +132,7 @@ fn user(username: &str, first: &str, last: &str, alias: &str, profile: &str) -> 
         password: None,
         permission_sets: Vec::new(),
         permission_set_licenses: Vec::new(),
+        permission_set_groups: Vec::new(),
     }
 }
 
@@ -162,6 +169,11 @@ fn audit() -> Result<Seed, String> {
         }
     }
     seed.components.extend(planted);
+    seed.components.push(ComponentSeed {
+        type_name: "PermissionSetGroup".into(),
+        member: "Legacy_Access".into(),
+        xml: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<PermissionSetGroup xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <label>Legacy Access</label>\n    <permissionSets>Legacy_Sync</permissionSets>\n    <permissionSets>Report_Builder</permissionSets>\n    <status>Updated</status>\n</PermissionSetGroup>\n".into(),
+    });
 
     let mut legacy = user(
         LEGACY_USER,
@@ -170,7 +182,8 @@ fn audit() -> Result<Seed, String> {
         "zdlegacy",
         "Zendesk Admin Clone",
     );
-    legacy.permission_sets = vec!["Data_Loader_Access".into(), "Legacy_Sync".into()];
+    legacy.permission_sets = vec!["Data_Loader_Access".into()];
+    legacy.permission_set_groups = vec!["Legacy_Access".into()];
     let mut fls = user(
         FLS_USER,
         "Zendesk",

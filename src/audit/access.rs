@@ -63,6 +63,8 @@ pub struct UserFacts {
     pub license: Option<String>,
     /// Permission sets assigned (API names), not the profile's own.
     pub permission_sets: Vec<String>,
+    /// Permission set groups assigned (developer names).
+    pub permission_set_groups: Vec<String>,
     pub permission_set_licenses: Vec<String>,
 }
 
@@ -140,7 +142,7 @@ pub fn profile_full_name(name: &str) -> &str {
 fn user_soql(username: &str) -> String {
     format!(
         "SELECT Id, Username, Name, IsActive, Email, FirstName, LastName, Alias, TimeZoneSidKey, LocaleSidKey, LanguageLocaleKey, EmailEncodingKey, Profile.Name, Profile.UserLicense.Name, \
-         (SELECT PermissionSetId, PermissionSet.Name, PermissionSet.IsOwnedByProfile FROM PermissionSetAssignments), \
+         (SELECT PermissionSetId, PermissionSet.Name, PermissionSet.IsOwnedByProfile, PermissionSetGroupId, PermissionSetGroup.DeveloperName FROM PermissionSetAssignments), \
          (SELECT PermissionSetLicense.DeveloperName FROM PermissionSetLicenseAssignments) \
          FROM User WHERE Username = {}",
         soql_quote(username)
@@ -179,13 +181,14 @@ pub fn read(org: &dyn OrgRead, username: &str, api_version: &str) -> Result<Read
         profile: s("Profile.Name").unwrap_or_default(),
         license: s("Profile.UserLicense.Name"),
         permission_sets: Vec::new(),
+        permission_set_groups: Vec::new(),
         permission_set_licenses: Vec::new(),
     };
     let psa = match children(row, "PermissionSetAssignments") {
         Some(c) => c.into_iter().cloned().collect(),
         None => {
             org.query(&format!(
-                "SELECT PermissionSetId, PermissionSet.Name, PermissionSet.IsOwnedByProfile FROM PermissionSetAssignment WHERE AssigneeId = {}",
+                "SELECT PermissionSetId, PermissionSet.Name, PermissionSet.IsOwnedByProfile, PermissionSetGroupId, PermissionSetGroup.DeveloperName FROM PermissionSetAssignment WHERE AssigneeId = {}",
                 soql_quote(&user.id)
             ))?
             .records
@@ -201,11 +204,14 @@ pub fn read(org: &dyn OrgRead, username: &str, api_version: &str) -> Result<Read
             .and_then(|p| p.get("IsOwnedByProfile"))
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        if let (false, Some(n)) = (owned, text(r, "PermissionSet.Name")) {
+        if let Some(g) = text(r, "PermissionSetGroup.DeveloperName") {
+            user.permission_set_groups.push(g.to_string());
+        } else if let (false, Some(n)) = (owned, text(r, "PermissionSet.Name")) {
             user.permission_sets.push(n.to_string());
         }
     }
     user.permission_sets.sort();
+    user.permission_set_groups.sort();
     for r in children(row, "PermissionSetLicenseAssignments")
         .unwrap_or_default()
         .into_iter()
@@ -221,9 +227,53 @@ pub fn read(org: &dyn OrgRead, username: &str, api_version: &str) -> Result<Read
     Ok(Read { user, effective })
 }
 
-/// One retrieve: the profile, the permission sets, and every object, page
-/// and class the org lists (a profile holds only the access tied to the
-/// components named beside it).
+/// Retrieved documents by (type, member).
+type Docs = BTreeMap<(String, String), Element<'static>>;
+
+/// Retrieves `members` (in chunks of Salesforce's limit) and parses the
+/// profiles, permission sets, groups and muting permission sets returned.
+fn fetch(
+    org: &dyn OrgRead,
+    members: &[(String, String)],
+    api_version: &str,
+) -> Result<Docs, AuditError> {
+    let mut out = Docs::new();
+    for chunk in members.chunks(manifest::MAX_MEMBERS) {
+        for f in org.retrieve(&manifest::manifest(chunk, api_version))?.files {
+            let Some((dir, file)) = f.path.rsplit_once('/') else {
+                continue;
+            };
+            let dir = dir.rsplit('/').next().unwrap_or(dir);
+            let (ty, member) = match file.strip_suffix(".mutingpermissionset") {
+                Some(m) if dir == "mutingpermissionsets" => ("MutingPermissionSet", m.to_string()),
+                _ => match crate::metadata::schema::registry_for_file(file) {
+                    Some((ty, m)) if ty.directory == dir => (ty.name, m),
+                    _ => continue,
+                },
+            };
+            if !matches!(
+                ty,
+                "Profile" | "PermissionSet" | "PermissionSetGroup" | "MutingPermissionSet"
+            ) {
+                continue;
+            }
+            let unreadable = |reason: String| AuditError::Unreadable {
+                path: f.path.clone(),
+                org: org.label(),
+                reason,
+            };
+            let text = metadata::read::utf8(&f.bytes).map_err(|e| unreadable(e.to_string()))?;
+            let doc = metadata::parse(text).map_err(|e| unreadable(e.to_string()))?;
+            out.insert((ty.to_string(), member), doc.root.into_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// The retrieve: the profile, the permission sets and groups, and every
+/// object, page and class the org lists (a profile holds only the access
+/// tied to the components named beside it); a second one for the groups'
+/// permission sets and muting permission sets.
 fn retrieve_access(
     org: &dyn OrgRead,
     user: &UserFacts,
@@ -234,82 +284,129 @@ fn retrieve_access(
     for ps in &user.permission_sets {
         members.push(("PermissionSet".into(), ps.clone()));
     }
+    for g in &user.permission_set_groups {
+        members.push(("PermissionSetGroup".into(), g.clone()));
+    }
     for ty in ["CustomObject", "ApexPage", "ApexClass"] {
         for l in org.list(ty)?.unwrap_or_default() {
             members.push((ty.to_string(), l.full_name));
         }
     }
-    let mut files = Vec::new();
-    for chunk in members.chunks(manifest::MAX_MEMBERS) {
-        files.extend(org.retrieve(&manifest::manifest(chunk, api_version))?.files);
-    }
-    // The profile is the first source, then the permission sets by name.
-    files.sort_by_key(|f| (!f.path.ends_with(".profile"), f.path.clone()));
+    let mut docs = fetch(org, &members, api_version)?;
+    let missing = |what: String| AuditError::NotRetrieved {
+        what,
+        org: org.label(),
+    };
     let mut eff = Effective::default();
-    let mut found_profile = false;
-    let mut found_sets = BTreeSet::new();
-    for f in &files {
-        let Some((dir, file)) = f.path.rsplit_once('/') else {
-            continue;
-        };
-        let dir = dir.rsplit('/').next().unwrap_or(dir);
-        let Some((ty, member)) = crate::metadata::schema::registry_for_file(file) else {
-            continue;
-        };
-        if ty.directory != dir {
-            continue;
-        }
-        let source = match ty.name {
-            "Profile" if member == profile_member => Source {
-                kind: "profile",
-                name: user.profile.clone(),
-            },
-            "PermissionSet" if user.permission_sets.contains(&member) => Source {
-                kind: "permission set",
-                name: member.clone(),
-            },
-            _ => continue,
-        };
-        let text = metadata::read::utf8(&f.bytes).map_err(|e| AuditError::Unreadable {
-            path: f.path.clone(),
-            org: org.label(),
-            reason: e.to_string(),
-        })?;
-        let doc = metadata::parse(text).map_err(|e| AuditError::Unreadable {
-            path: f.path.clone(),
-            org: org.label(),
-            reason: e.to_string(),
-        })?;
-        if source.kind == "profile" {
-            found_profile = true;
-            eff.profile_custom = doc.root.child_text("custom") == Some("true");
-        } else {
-            found_sets.insert(member);
-        }
-        let idx = eff.sources.len();
-        eff.sources.push(source);
-        add(&mut eff, idx, &doc.root);
-    }
-    if !found_profile {
-        return Err(AuditError::NotRetrieved {
-            what: format!(
+    let profile = docs
+        .get(&("Profile".to_string(), profile_member.clone()))
+        .ok_or_else(|| {
+            missing(format!(
                 "profile `{}` (Metadata API name `{profile_member}`)",
                 user.profile
-            ),
-            org: org.label(),
+            ))
+        })?;
+    eff.profile_custom = profile.child_text("custom") == Some("true");
+    eff.sources.push(Source {
+        kind: "profile",
+        name: user.profile.clone(),
+    });
+    add(&mut eff, 0, profile);
+    for ps in &user.permission_sets {
+        let doc = docs
+            .get(&("PermissionSet".to_string(), ps.clone()))
+            .ok_or_else(|| missing(format!("permission set `{ps}`")))?;
+        eff.sources.push(Source {
+            kind: "permission set",
+            name: ps.clone(),
         });
+        let idx = eff.sources.len() - 1;
+        add(&mut eff, idx, doc);
     }
-    if let Some(ps) = user
-        .permission_sets
-        .iter()
-        .find(|p| !found_sets.contains(*p))
-    {
-        return Err(AuditError::NotRetrieved {
-            what: format!("permission set `{ps}`"),
-            org: org.label(),
+    // Groups: their permission sets, less what their muting sets mute.
+    let mut groups = Vec::new();
+    let mut more = Vec::new();
+    for g in &user.permission_set_groups {
+        let doc = docs
+            .get(&("PermissionSetGroup".to_string(), g.clone()))
+            .ok_or_else(|| missing(format!("permission set group `{g}`")))?;
+        let list = |name: &str| -> Vec<String> {
+            doc.children()
+                .iter()
+                .filter(|e| e.name == name)
+                .filter_map(|e| e.text_value().map(str::to_string))
+                .collect()
+        };
+        let (sets, mutes) = (list("permissionSets"), list("mutingPermissionSets"));
+        for ps in &sets {
+            if !docs.contains_key(&("PermissionSet".to_string(), ps.clone())) {
+                more.push(("PermissionSet".to_string(), ps.clone()));
+            }
+        }
+        more.extend(
+            mutes
+                .iter()
+                .map(|m| ("MutingPermissionSet".to_string(), m.clone())),
+        );
+        groups.push((g.clone(), sets, mutes));
+    }
+    if !more.is_empty() {
+        more.sort();
+        more.dedup();
+        docs.extend(fetch(org, &more, api_version)?);
+    }
+    for (g, sets, mutes) in groups {
+        let mut grp = Effective::default();
+        for ps in &sets {
+            let doc = docs
+                .get(&("PermissionSet".to_string(), ps.clone()))
+                .ok_or_else(|| missing(format!("permission set `{ps}` of group `{g}`")))?;
+            add(&mut grp, 0, doc);
+        }
+        for m in &mutes {
+            let doc = docs
+                .get(&("MutingPermissionSet".to_string(), m.clone()))
+                .ok_or_else(|| missing(format!("muting permission set `{m}` of group `{g}`")))?;
+            let mut muted = Effective::default();
+            add(&mut muted, 0, doc);
+            mute(&mut grp, &muted);
+        }
+        eff.sources.push(Source {
+            kind: "permission set group",
+            name: g,
         });
+        let idx = eff.sources.len() - 1;
+        merge(&mut eff, idx, &grp);
     }
     Ok(eff)
+}
+
+/// Takes away from `grp` every grant `muted` holds (a muting permission
+/// set lists what it mutes as enabled).
+fn mute(grp: &mut Effective, muted: &Effective) {
+    grp.system.retain(|k, _| !muted.system.contains_key(k));
+    grp.objects.retain(|k, _| !muted.objects.contains_key(k));
+    grp.fields.retain(|k, _| !muted.fields.contains_key(k));
+    grp.pages.retain(|k, _| !muted.pages.contains_key(k));
+    grp.classes.retain(|k, _| !muted.classes.contains_key(k));
+}
+
+/// Adds every grant of `g` to `eff` as coming from source `idx`.
+fn merge(eff: &mut Effective, idx: usize, g: &Effective) {
+    fn into<K: Ord + Clone>(
+        to: &mut BTreeMap<K, BTreeSet<usize>>,
+        from: &BTreeMap<K, BTreeSet<usize>>,
+        idx: usize,
+    ) {
+        for k in from.keys() {
+            to.entry(k.clone()).or_default().insert(idx);
+        }
+    }
+    into(&mut eff.system, &g.system, idx);
+    into(&mut eff.objects, &g.objects, idx);
+    into(&mut eff.fields, &g.fields, idx);
+    into(&mut eff.pages, &g.pages, idx);
+    into(&mut eff.classes, &g.classes, idx);
 }
 
 fn flag(e: &Element<'_>, name: &str) -> bool {
@@ -453,6 +550,25 @@ mod tests {
             profile_full_name("Zendesk Admin Clone"),
             "Zendesk Admin Clone"
         );
+    }
+
+    #[test]
+    fn a_group_holds_its_sets_less_what_its_muting_set_mutes() {
+        let ps = metadata::parse("<PermissionSet><fieldPermissions><editable>true</editable><field>Case.Subject</field><readable>true</readable></fieldPermissions><objectPermissions><allowCreate>true</allowCreate><allowDelete>false</allowDelete><allowEdit>true</allowEdit><allowRead>true</allowRead><modifyAllRecords>false</modifyAllRecords><object>Case</object><viewAllRecords>false</viewAllRecords></objectPermissions><userPermissions><enabled>true</enabled><name>ApiEnabled</name></userPermissions><userPermissions><enabled>true</enabled><name>ExportReport</name></userPermissions></PermissionSet>").unwrap();
+        let muting = metadata::parse("<MutingPermissionSet><label>M</label><fieldPermissions><editable>true</editable><field>Case.Subject</field><readable>false</readable></fieldPermissions><objectPermissions><allowCreate>true</allowCreate><allowDelete>false</allowDelete><allowEdit>false</allowEdit><allowRead>false</allowRead><modifyAllRecords>false</modifyAllRecords><object>Case</object><viewAllRecords>false</viewAllRecords></objectPermissions><userPermissions><enabled>true</enabled><name>ExportReport</name></userPermissions></MutingPermissionSet>").unwrap();
+        let mut grp = Effective::default();
+        add(&mut grp, 0, &ps.root);
+        let mut muted = Effective::default();
+        add(&mut muted, 0, &muting.root);
+        mute(&mut grp, &muted);
+        let mut eff = Effective::default();
+        merge(&mut eff, 3, &grp);
+        assert_eq!(eff.system.keys().collect::<Vec<_>>(), ["ApiEnabled"]);
+        assert_eq!(eff.system["ApiEnabled"], BTreeSet::from([3]));
+        let flags: Vec<_> = eff.objects.keys().map(|(_, f)| *f).collect();
+        assert_eq!(flags, ["allowEdit", "allowRead"]);
+        let fields: Vec<_> = eff.fields.keys().map(|(_, l)| *l).collect();
+        assert_eq!(fields, ["read"]);
     }
 
     #[test]

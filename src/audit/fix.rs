@@ -122,6 +122,18 @@ pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Propo
             names.join(", ")
         ));
     }
+    if !u.permission_set_groups.is_empty() {
+        let names: Vec<String> = u
+            .permission_set_groups
+            .iter()
+            .map(|g| format!("`{g}`"))
+            .collect();
+        changes.push(format!(
+            "removes permission set group{} {}",
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        ));
+    }
     for ps in &spec_user.permission_sets {
         if !u.permission_sets.contains(ps) {
             changes.push(format!("assigns permission set `{ps}`"));

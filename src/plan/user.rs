@@ -140,7 +140,7 @@ fn children<'r>(row: &'r Map<String, Value>, rel: &str) -> Option<Vec<&'r Map<St
 fn user_soql(username: &str) -> String {
     format!(
         "SELECT Id, Username, Name, IsActive, Email, FirstName, LastName, Alias, TimeZoneSidKey, LocaleSidKey, LanguageLocaleKey, EmailEncodingKey, Profile.Name, \
-         (SELECT Id, PermissionSet.Name, PermissionSet.IsOwnedByProfile FROM PermissionSetAssignments), \
+         (SELECT Id, PermissionSet.Name, PermissionSet.IsOwnedByProfile, PermissionSetGroupId FROM PermissionSetAssignments), \
          (SELECT Id, PermissionSetLicense.DeveloperName FROM PermissionSetLicenseAssignments) \
          FROM User WHERE Username = {}",
         soql_quote(username)
@@ -252,13 +252,15 @@ pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadEr
         Some(c) => c.into_iter().cloned().collect(),
         None => {
             org.query(&format!(
-                "SELECT Id, PermissionSet.Name, PermissionSet.IsOwnedByProfile FROM PermissionSetAssignment WHERE AssigneeId = {}",
+                "SELECT Id, PermissionSet.Name, PermissionSet.IsOwnedByProfile, PermissionSetGroupId FROM PermissionSetAssignment WHERE AssigneeId = {}",
                 soql_quote(&id)
             ))?
             .records
         }
     };
     let mut have_ps = Vec::new();
+    // Groups are assigned through their aggregate permission set.
+    let mut groups = Vec::new();
     for r in &psa_rows {
         let owned = r
             .get("PermissionSet")
@@ -271,6 +273,9 @@ pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadEr
         if let Some(n) = text(r, "PermissionSet.Name") {
             rows.push((format!("PermissionSetAssignment/{n}"), row_json(r)));
             have_ps.push(n.to_string());
+            if text(r, "PermissionSetGroupId").is_some() {
+                groups.push(n.to_string());
+            }
         }
     }
     let psla_rows = match children(row, "PermissionSetLicenseAssignments") {
@@ -300,9 +305,10 @@ pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadEr
             AssignmentChange {
                 name: h.clone(),
                 action: Action::Remove,
-                reason:
-                    "not in the spec (the spec is the whole truth for a dedicated integration user)"
-                        .into(),
+                reason: format!(
+                    "{}not in the spec (the spec is the whole truth for a dedicated integration user)",
+                    if groups.contains(h) { "a permission set group, " } else { "" }
+                ),
             }
         }));
         out

@@ -46,6 +46,20 @@ pub fn human(a: &Audit, all: bool) -> String {
                 .join(", ")
         )
     };
+    let groups: Vec<String> = u
+        .permission_set_groups
+        .iter()
+        .map(|g| format!("`{g}`"))
+        .collect();
+    let sets = if groups.is_empty() {
+        sets
+    } else {
+        format!(
+            "{sets}, permission set group{} {}",
+            if groups.len() == 1 { "" } else { "s" },
+            groups.join(", ")
+        )
+    };
     let _ = writeln!(
         out,
         "  profile `{}`{}, {sets}",

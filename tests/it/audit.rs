@@ -95,12 +95,14 @@ fn the_cloned_admin_user_shows_its_admin_powers_extra_sets_and_hygiene() {
     let j = json(&audit(dir.path(), &h, &["--user", LEGACY_USER, "--json"]));
     assert_eq!(j["format_version"], 1);
     assert_eq!(j["compared_with"]["template"], "zendesk");
-    // Legacy_Sync holds only what Zendesk needs: no excess from it.
+    // Legacy_Sync (in the group) holds only what Zendesk needs; the
+    // group's excess is Report_Builder's.
     assert_eq!(
         excess_sources(&j),
         [
             "profile Zendesk Admin Clone",
-            "permission set Data_Loader_Access"
+            "permission set Data_Loader_Access",
+            "permission set group Legacy_Access"
         ]
     );
     let critical: Vec<&str> = j["excess"]

@@ -138,6 +138,89 @@ pub fn apply_component(
             }
             return Ok((created, before.as_deref() != Some(xml.as_str()), Some(id)));
         }
+        "PermissionSetGroup" => {
+            let mut problems = Vec::new();
+            if doc.root.child_text("label").is_none() {
+                problems.push("Required field is missing: label".to_string());
+            }
+            let mut members = Vec::new();
+            for e in doc.root.children() {
+                match (e.name.as_ref(), e.text_value()) {
+                    ("permissionSets", Some(ps)) => match st
+                        .rows("PermissionSet")
+                        .iter()
+                        .find(|r| r.get("Name") == Some(&json!(ps)) && r.get("Type") == Some(&json!("Regular")))
+                    {
+                        Some(r) => members.push(id_of(r).to_string()),
+                        None => problems.push(format!(
+                            "In field: permissionSets - no PermissionSet named {ps} found"
+                        )),
+                    },
+                    ("mutingPermissionSets", Some(m)) => problems.push(format!(
+                        "In field: mutingPermissionSets - the sfprov emulator does not serve muting permission sets ({m})"
+                    )),
+                    _ => {}
+                }
+            }
+            if !problems.is_empty() {
+                return Err(problems);
+            }
+            let label = doc.root.child_text("label").unwrap_or(member).to_string();
+            let xml = canonical_string(&mut doc);
+            let created = st.put_component(ty, member, xml.clone(), None, &now);
+            let id = st
+                .component(ty, member)
+                .map(|c| c.id.clone())
+                .unwrap_or_default();
+            let fields = [
+                ("DeveloperName", json!(member)),
+                ("MasterLabel", json!(label)),
+                ("Status", json!("Updated")),
+                ("Description", json!(doc.root.child_text("description"))),
+            ];
+            match st.get_mut("PermissionSetGroup", &id) {
+                Some(r) => {
+                    for (k, v) in fields {
+                        r.insert(k.into(), v);
+                    }
+                }
+                None => {
+                    let mut r = rec(&fields);
+                    r.insert("Id".into(), json!(id));
+                    st.records
+                        .entry("PermissionSetGroup".into())
+                        .or_default()
+                        .push(r);
+                    // The group's aggregate permission set, which assignments name.
+                    st.insert(
+                        "PermissionSet",
+                        rec(&[
+                            ("Name", json!(member)),
+                            ("Label", json!(label)),
+                            ("IsOwnedByProfile", json!(false)),
+                            ("NamespacePrefix", Value::Null),
+                            ("Type", json!("Group")),
+                            ("PermissionSetGroupId", json!(id)),
+                        ]),
+                    );
+                }
+            }
+            if let Some(rows) = st.records.get_mut("PermissionSetGroupComponent") {
+                rows.retain(|r| {
+                    !ids::same(super::state::str_field(r, "PermissionSetGroupId"), &id)
+                });
+            }
+            for m in members {
+                st.insert(
+                    "PermissionSetGroupComponent",
+                    rec(&[
+                        ("PermissionSetGroupId", json!(id)),
+                        ("PermissionSetId", json!(m)),
+                    ]),
+                );
+            }
+            return Ok((created, before.as_deref() != Some(xml.as_str()), Some(id)));
+        }
         "Settings" => {
             let expected = format!("{member}Settings");
             if doc.root.name != expected {

@@ -131,6 +131,29 @@ pub fn create(
         }
         "PermissionSetAssignment" => {
             let user = str_field(&r, "AssigneeId").to_string();
+            // A group is assigned through its aggregate permission set.
+            let group = str_field(&r, "PermissionSetGroupId").to_string();
+            if !group.is_empty() {
+                let Some(agg) = st
+                    .rows("PermissionSet")
+                    .iter()
+                    .find(|p| super::ids::same(str_field(p, "PermissionSetGroupId"), &group))
+                    .map(|p| id_of(p).to_string())
+                else {
+                    return Err(err(
+                        "INVALID_CROSS_REFERENCE_KEY",
+                        format!("invalid cross reference id: {group}"),
+                        &["PermissionSetGroupId"],
+                    ));
+                };
+                r.insert("PermissionSetId".into(), json!(agg));
+            } else if str_field(&r, "PermissionSetId").is_empty() {
+                return Err(err(
+                    "REQUIRED_FIELD_MISSING",
+                    "Required fields are missing: [PermissionSetId]",
+                    &["PermissionSetId"],
+                ));
+            }
             let ps = str_field(&r, "PermissionSetId").to_string();
             if row_with(
                 st,

@@ -138,6 +138,9 @@ pub struct UserSeed {
     /// Permission set licenses assigned to the user (developer names).
     #[serde(default)]
     pub permission_set_licenses: Vec<String>,
+    /// Permission set groups assigned to the user (developer names).
+    #[serde(default)]
+    pub permission_set_groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -335,6 +338,7 @@ mod redaction_tests {
             password: Some("s3cr3t-pass".into()),
             permission_sets: Vec::new(),
             permission_set_licenses: Vec::new(),
+            permission_set_groups: Vec::new(),
         };
         let text = format!("{c:?} {u:?}");
         assert!(!text.contains("s3cr3t"), "{text}");

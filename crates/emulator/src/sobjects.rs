@@ -75,10 +75,22 @@ const PERMISSION_SET: &[&str] = &[
     "NamespacePrefix:string:",
     "Type:picklist:",
     "Description:textarea:cu",
+    "PermissionSetGroupId:reference:",
+];
+const PERMISSION_SET_GROUP: &[&str] = &[
+    "DeveloperName:string:",
+    "MasterLabel:string:",
+    "Status:picklist:",
+    "Description:textarea:",
+];
+const PSG_COMPONENT: &[&str] = &[
+    "PermissionSetGroupId:reference:",
+    "PermissionSetId:reference:",
 ];
 const PSA: &[&str] = &[
     "AssigneeId:reference:cr",
-    "PermissionSetId:reference:cr",
+    // Either a permission set or a permission set group.
+    "PermissionSetId:reference:c",
     "PermissionSetGroupId:reference:c",
     "IsActive:boolean:",
 ];
@@ -188,6 +200,8 @@ pub const SOBJECTS: &[&str] = &[
     "Organization",
     "PermissionSet",
     "PermissionSetAssignment",
+    "PermissionSetGroup",
+    "PermissionSetGroupComponent",
     "PermissionSetLicense",
     "PermissionSetLicenseAssign",
     "Profile",
@@ -203,6 +217,8 @@ fn table(sobject: &str) -> Option<&'static [&'static str]> {
         "Profile" => PROFILE,
         "PermissionSet" => PERMISSION_SET,
         "PermissionSetAssignment" => PSA,
+        "PermissionSetGroup" => PERMISSION_SET_GROUP,
+        "PermissionSetGroupComponent" => PSG_COMPONENT,
         "PermissionSetLicense" => PSL,
         "PermissionSetLicenseAssign" => PSLA,
         "UserLicense" => USER_LICENSE,
@@ -224,6 +240,7 @@ fn reference_target(sobject: &str, field: &str) -> Option<&'static str> {
         (_, "AssigneeId") => "User",
         (_, "PermissionSetId") | ("SetupEntityAccess", "ParentId") => "PermissionSet",
         (_, "PermissionSetLicenseId") => "PermissionSetLicense",
+        (_, "PermissionSetGroupId") => "PermissionSetGroup",
         _ => return None,
     })
 }

@@ -49,6 +49,8 @@ pub fn key_prefix(sobject: &str) -> &'static str {
         "User" => "005",
         "Profile" => "00e",
         "PermissionSet" => "0PS",
+        "PermissionSetGroup" => "0PG",
+        "PermissionSetGroupComponent" => "0PH",
         "PermissionSetAssignment" => "0Pa",
         "PermissionSetLicense" => "0PL",
         "PermissionSetLicenseAssign" => "2LA",
@@ -256,6 +258,28 @@ impl OrgState {
                     rec(&[("AssigneeId", json!(id)), ("PermissionSetId", json!(ps_id))]),
                 );
             }
+            for g in &u.permission_set_groups {
+                let agg = self
+                    .find_by("PermissionSetGroup", "DeveloperName", g)
+                    .map(|r| id_of(r).to_string())
+                    .and_then(|gid| {
+                        self.rows("PermissionSet")
+                            .iter()
+                            .find(|p| str_field(p, "PermissionSetGroupId") == gid)
+                            .map(|p| (gid, id_of(p).to_string()))
+                    })
+                    .ok_or_else(|| {
+                        format!("seed user `{}`: no permission set group `{g}`", u.username)
+                    })?;
+                self.insert(
+                    "PermissionSetAssignment",
+                    rec(&[
+                        ("AssigneeId", json!(id)),
+                        ("PermissionSetId", json!(agg.1)),
+                        ("PermissionSetGroupId", json!(agg.0)),
+                    ]),
+                );
+            }
             for psl in &u.permission_set_licenses {
                 let psl_id = self
                     .find_by("PermissionSetLicense", "DeveloperName", psl)
@@ -348,6 +372,7 @@ impl OrgState {
         let prefix = match ty {
             "Profile" => "Profile",
             "PermissionSet" => "PermissionSet",
+            "PermissionSetGroup" => "PermissionSetGroup",
             "ConnectedApp" => "ConnectedApplication",
             _ => "Settings",
         };

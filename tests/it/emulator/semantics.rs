@@ -484,3 +484,51 @@ fn installed_package_objects_and_fields() {
     assert!(!files.contains_key("objects/Account.object"));
     assert!(!files["profiles/Admin.profile"].contains("<object>Account</object>"));
 }
+
+#[test]
+fn permission_set_groups_deploy_assign_and_retrieve() {
+    let org = Org::start();
+    succeeded(&org.deploy(&[(PS, &ps(&up("RunReports", true)))]));
+    let group = |sets: &str| {
+        doc(
+            "PermissionSetGroup",
+            &format!("<label>Reporting</label>{sets}<status>Updated</status>"),
+        )
+    };
+    const PSG: &str = "permissionsetgroups/Reporting.permissionsetgroup";
+    // A group of a permission set the org lacks is refused, as Salesforce does.
+    let res = org.deploy(&[(PSG, &group("<permissionSets>Nope</permissionSets>"))]);
+    assert!(
+        problems(&res)
+            .iter()
+            .any(|p| p.contains("no PermissionSet named Nope")),
+        "{res}"
+    );
+    succeeded(&org.deploy(&[(PSG, &group("<permissionSets>Sync</permissionSets>"))]));
+    let (_, files) = org.retrieve(&[("PermissionSetGroup", "Reporting")], true);
+    assert!(files[PSG].contains("<permissionSets>Sync</permissionSets>"));
+    let gid = org.id_of("SELECT Id FROM PermissionSetGroup WHERE DeveloperName = 'Reporting'");
+    let comps = org.query(&format!(
+        "SELECT PermissionSet.Name FROM PermissionSetGroupComponent WHERE PermissionSetGroupId = '{gid}'"
+    ));
+    assert_eq!(comps["records"][0]["PermissionSet"]["Name"], "Sync");
+    // A group is assigned by its id; the row names the group's aggregate set.
+    let user = org.id_of("SELECT Id FROM User WHERE Username = 'admin@sfprov.local'");
+    let r = org.create(
+        "PermissionSetAssignment",
+        serde_json::json!({"AssigneeId": user, "PermissionSetGroupId": gid}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let row = &org.query(&format!(
+        "SELECT PermissionSetGroup.DeveloperName, PermissionSet.Type FROM PermissionSetAssignment WHERE AssigneeId = '{user}' AND PermissionSetGroupId != null"
+    ))["records"][0];
+    assert_eq!(row["PermissionSetGroup"]["DeveloperName"], "Reporting");
+    assert_eq!(row["PermissionSet"]["Type"], "Group");
+    // Neither a permission set nor a group: REQUIRED_FIELD_MISSING.
+    let r = org.create(
+        "PermissionSetAssignment",
+        serde_json::json!({"AssigneeId": user}),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("REQUIRED_FIELD_MISSING"), "{}", r.body);
+}
