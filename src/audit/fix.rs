@@ -21,6 +21,10 @@ const WHY: &str = "least privilege (sfprov audit): the integration does not need
 pub struct Proposal {
     pub text: String,
     pub changes: Vec<String>,
+    /// A new user the spec creates, when the audited one cannot move to the
+    /// spec's license (Salesforce refuses a license change to or from a
+    /// limited license such as Salesforce Integration).
+    pub new_user: Option<String>,
     /// Excess the spec cannot take away (a profile it does not manage).
     pub left: Vec<String>,
 }
@@ -79,10 +83,19 @@ pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Propo
     let mut changes = Vec::new();
     let mut left = Vec::new();
     let spec_user = desired.user.clone().unwrap_or_default();
+    let new_user = match (spec_user.license.as_deref(), u.license.as_deref()) {
+        (Some(want), Some(have)) if !license_convertible(have, want) => {
+            Some(new_username(&u.username))
+        }
+        _ => None,
+    };
     {
         let user = table(doc.as_table_mut(), "user");
         user.set_implicit(false);
-        user.insert("username", value(&u.username));
+        user.insert(
+            "username",
+            value(new_user.as_deref().unwrap_or(&u.username)),
+        );
         let fields = [
             ("email", &u.email),
             ("first_name", &u.first_name),
@@ -99,7 +112,15 @@ pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Propo
                 user.insert(key, value(v));
             }
         }
-        if let Some(p) = spec_user.profile.as_deref() {
+        if let (Some(n), Some(want), Some(have)) = (&new_user, &spec_user.license, &u.license) {
+            changes.push(format!(
+                "creates the user `{n}` on the `{want}` license: Salesforce does not change an existing user's license from `{have}` to `{want}`"
+            ));
+            changes.push(format!(
+                "once the integration connects as `{n}`, deactivate `{}` (Setup > Users)",
+                u.username
+            ));
+        } else if let Some(p) = spec_user.profile.as_deref() {
             if !p.eq_ignore_ascii_case(&u.profile) {
                 user.insert("replaces_profile", value(&u.profile));
                 changes.push(format!(
@@ -112,7 +133,7 @@ pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Propo
     let removed: Vec<&String> = u
         .permission_sets
         .iter()
-        .filter(|p| !spec_user.permission_sets.contains(p))
+        .filter(|p| !spec_user.permission_sets.contains(p) && new_user.is_none())
         .collect();
     if !removed.is_empty() {
         let names: Vec<String> = removed.iter().map(|p| format!("`{p}`")).collect();
@@ -122,7 +143,7 @@ pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Propo
             names.join(", ")
         ));
     }
-    if !u.permission_set_groups.is_empty() {
+    if !u.permission_set_groups.is_empty() && new_user.is_none() {
         let names: Vec<String> = u
             .permission_set_groups
             .iter()
@@ -135,7 +156,7 @@ pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Propo
         ));
     }
     for ps in &spec_user.permission_sets {
-        if !u.permission_sets.contains(ps) {
+        if !u.permission_sets.contains(ps) && new_user.is_none() {
             changes.push(format!("assigns permission set `{ps}`"));
         }
     }
@@ -143,7 +164,7 @@ pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Propo
     let managed = spec_user
         .profile
         .as_deref()
-        .filter(|p| p.eq_ignore_ascii_case(&u.profile))
+        .filter(|p| p.eq_ignore_ascii_case(&u.profile) && new_user.is_none())
         .and_then(|p| desired.profiles.get_key_value(p));
     let mut revoked = 0;
     for x in audit.excess.iter().filter(|x| x.source.kind == "profile") {
@@ -197,6 +218,36 @@ pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Propo
     Ok(Proposal {
         text,
         changes,
+        new_user,
         left,
     })
+}
+
+/// Whether Salesforce changes a user's license from `have` to `want` when
+/// its profile changes: only between the full licenses.
+fn license_convertible(have: &str, want: &str) -> bool {
+    const FULL: &[&str] = &["Salesforce", "Salesforce Platform"];
+    have.eq_ignore_ascii_case(want) || (FULL.contains(&have) && FULL.contains(&want))
+}
+
+/// `classy.sync@acme.example` -> `classy.sync.integration@acme.example`.
+fn new_username(old: &str) -> String {
+    match old.split_once('@') {
+        Some((local, domain)) => format!("{local}.integration@{domain}"),
+        None => format!("{old}.integration"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_full_licenses_convert() {
+        assert!(license_convertible("Salesforce", "Salesforce Platform"));
+        assert!(license_convertible("Salesforce", "Salesforce"));
+        assert!(!license_convertible("Salesforce", "Salesforce Integration"));
+        assert!(!license_convertible("Salesforce Integration", "Salesforce"));
+        assert_eq!(new_username("a.b@x.example"), "a.b.integration@x.example");
+    }
 }

@@ -251,6 +251,14 @@ fn converge(h: &EmulatorHandle, user: &str, template: &str) -> String {
         &["--spec", "fix/sfprov.toml", "--auto-approve"],
     );
     assert_eq!(a.code, 0, "{spec}\n{}\n{}", a.stdout, a.stderr);
+    // The spec's user: the audited one, or the new one --fix proposes.
+    let user = spec
+        .lines()
+        .find_map(|l| l.strip_prefix("username = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .unwrap()
+        .to_string();
+    let user = user.as_str();
     let again = audit(
         d,
         h,
@@ -468,4 +476,75 @@ fn the_local_org_starts_from_the_audit_scenario() {
     let mut c = sfprov(d);
     c.args(["audit", "--user", FLS_USER, "-o", "local"]);
     assert_eq!(run(c).code, 1);
+}
+
+#[test]
+fn a_human_licensed_ui_user_for_an_api_only_vendor_moves_to_the_integration_license() {
+    let h = start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Someone set Classy up on a Standard User, years ago.
+    let org = crate::plan::admin_org(&h);
+    let profile = org
+        .query("SELECT Id FROM Profile WHERE Name = 'Standard User'")
+        .unwrap()
+        .records[0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut fields = serde_json::Map::new();
+    for (k, v) in [
+        ("Username", "classy.sync@acme.example"),
+        ("LastName", "Sync"),
+        ("Email", "ops@acme.example"),
+        ("Alias", "csync"),
+        ("ProfileId", profile.as_str()),
+        ("TimeZoneSidKey", "America/Los_Angeles"),
+        ("LocaleSidKey", "en_US"),
+        ("EmailEncodingKey", "UTF-8"),
+        ("LanguageLocaleKey", "en_US"),
+    ] {
+        fields.insert(k.into(), Value::from(v));
+    }
+    org.create("User", &fields).unwrap();
+    let r = audit(d, &h, &["--user", "classy.sync@acme.example", "--json"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let j = json(&r);
+    assert_eq!(j["compared_with"]["template"], "classy", "{}", r.stdout);
+    assert_eq!(
+        rules(&j),
+        ["profile-fls", "full-license", "interactive-login"]
+    );
+    // Salesforce does not change a user's license to Salesforce Integration:
+    // the proposal is a new user, and the old one's deactivation a step.
+    let spec = converge(&h, "classy.sync@acme.example", "classy");
+    assert!(
+        spec.contains("username = \"classy.sync.integration@acme.example\""),
+        "{spec}"
+    );
+    assert!(!spec.contains("replaces_profile"), "{spec}");
+    // The System Administrator user itself, against the generic baseline.
+    let r = audit(
+        d,
+        &h,
+        &[
+            "--user",
+            "admin@sfprov.local",
+            "--template",
+            "integration-user",
+            "--json",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    let j = json(&r);
+    assert_eq!(
+        rules(&j),
+        ["admin-profile", "profile-fls", "interactive-login"],
+        "{}",
+        r.stdout
+    );
+    assert!(j["hygiene"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("is on the System Administrator profile"));
 }
