@@ -9,13 +9,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::AuditError;
 use crate::metadata::{self, Element};
 use crate::org::read::OrgRead;
 use crate::org::rest::soql_quote;
 use crate::plan::manifest;
+use crate::plan::user::{children, text};
 
 /// Where access comes from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -93,30 +94,6 @@ impl Effective {
     /// Whether any source grants the system permission.
     pub fn has_system(&self, name: &str) -> bool {
         self.system.contains_key(name)
-    }
-}
-
-type Row = Map<String, Value>;
-
-fn text<'r>(r: &'r Row, path: &str) -> Option<&'r str> {
-    let mut parts = path.split('.');
-    let mut cur = r.get(parts.next()?)?;
-    for p in parts {
-        cur = cur.get(p)?;
-    }
-    cur.as_str()
-}
-
-fn children<'r>(row: &'r Row, rel: &str) -> Option<Vec<&'r Row>> {
-    match row.get(rel) {
-        None | Some(Value::Null) => Some(Vec::new()),
-        Some(v) if v.get("done").and_then(Value::as_bool) == Some(false) => None,
-        Some(v) => Some(
-            v.get("records")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_object).collect())
-                .unwrap_or_default(),
-        ),
     }
 }
 

@@ -78,7 +78,7 @@ pub struct Found {
     pub findings: Vec<Finding>,
 }
 
-fn text<'r>(r: &'r Map<String, Value>, path: &str) -> Option<&'r str> {
+pub(crate) fn text<'r>(r: &'r Map<String, Value>, path: &str) -> Option<&'r str> {
     let mut cur: &Value = r.get(path.split('.').next()?)?;
     for part in path.split('.').skip(1) {
         cur = cur.get(part)?;
@@ -119,7 +119,10 @@ fn desired_fields(u: &User) -> Vec<(&'static str, Option<String>)> {
 
 /// The child rows of subquery `rel` on `row`; `None` when the answer was cut
 /// short (more rows than one answer holds) and must be read on its own.
-fn children<'r>(row: &'r Map<String, Value>, rel: &str) -> Option<Vec<&'r Map<String, Value>>> {
+pub(crate) fn children<'r>(
+    row: &'r Map<String, Value>,
+    rel: &str,
+) -> Option<Vec<&'r Map<String, Value>>> {
     match row.get(rel) {
         None | Some(Value::Null) => Some(Vec::new()),
         Some(v) => {

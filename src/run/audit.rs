@@ -102,6 +102,19 @@ pub fn run(s: &Streams, a: AuditArgs) -> Result<Outcome, Error> {
         render::audit::human(&audit, a.all)
     };
     s.out(&view)?;
+    if s.verbose {
+        let r = &audit.requests;
+        s.err(&format!(
+            "note: this audit made {} requests to {} `{}`: {} retrieves, {} listMetadata calls, {} REST queries, {} API version lists",
+            r.total(),
+            audit.org.kind,
+            audit.org.label,
+            r.retrieves,
+            r.list_metadata,
+            r.queries,
+            r.api_versions
+        ));
+    }
     if a.fix {
         let dir = a.output_dir.as_deref().unwrap_or(Path::new("."));
         write_fix(s, &audit, &desired, file.as_ref(), dir)?;

@@ -121,21 +121,7 @@ pub fn apply_component(
                 .map(|c| c.id.clone())
                 .unwrap_or_default();
             access::sync_setup_access(st, &id, &doc.root);
-            match st.get_mut("PermissionSet", &id) {
-                Some(r) => {
-                    for (k, v) in fields {
-                        r.insert(k.into(), v);
-                    }
-                }
-                None => {
-                    let mut r = rec(&fields);
-                    r.insert("Id".into(), json!(id));
-                    st.records
-                        .entry("PermissionSet".into())
-                        .or_default()
-                        .push(r);
-                }
-            }
+            upsert(st, "PermissionSet", &id, &fields);
             return Ok((created, before.as_deref() != Some(xml.as_str()), Some(id)));
         }
         "PermissionSetGroup" => {
@@ -178,32 +164,19 @@ pub fn apply_component(
                 ("Status", json!("Updated")),
                 ("Description", json!(doc.root.child_text("description"))),
             ];
-            match st.get_mut("PermissionSetGroup", &id) {
-                Some(r) => {
-                    for (k, v) in fields {
-                        r.insert(k.into(), v);
-                    }
-                }
-                None => {
-                    let mut r = rec(&fields);
-                    r.insert("Id".into(), json!(id));
-                    st.records
-                        .entry("PermissionSetGroup".into())
-                        .or_default()
-                        .push(r);
-                    // The group's aggregate permission set, which assignments name.
-                    st.insert(
-                        "PermissionSet",
-                        rec(&[
-                            ("Name", json!(member)),
-                            ("Label", json!(label)),
-                            ("IsOwnedByProfile", json!(false)),
-                            ("NamespacePrefix", Value::Null),
-                            ("Type", json!("Group")),
-                            ("PermissionSetGroupId", json!(id)),
-                        ]),
-                    );
-                }
+            if upsert(st, "PermissionSetGroup", &id, &fields) {
+                // The group's aggregate permission set, which assignments name.
+                st.insert(
+                    "PermissionSet",
+                    rec(&[
+                        ("Name", json!(member)),
+                        ("Label", json!(label)),
+                        ("IsOwnedByProfile", json!(false)),
+                        ("NamespacePrefix", Value::Null),
+                        ("Type", json!("Group")),
+                        ("PermissionSetGroupId", json!(id)),
+                    ]),
+                );
             }
             if let Some(rows) = st.records.get_mut("PermissionSetGroupComponent") {
                 rows.retain(|r| {
@@ -277,6 +250,21 @@ pub fn apply_component(
         .map(|c| c.id.clone())
         .filter(|i| !i.is_empty());
     Ok((created, changed, id))
+}
+
+/// Sets `fields` on the `sobject` row `id`, creating it when missing;
+/// whether it was created.
+fn upsert(st: &mut OrgState, sobject: &str, id: &str, fields: &[(&str, Value)]) -> bool {
+    if let Some(r) = st.get_mut(sobject, id) {
+        for (k, v) in fields {
+            r.insert((*k).into(), v.clone());
+        }
+        return false;
+    }
+    let mut r = rec(fields);
+    r.insert("Id".into(), json!(id));
+    st.records.entry(sobject.into()).or_default().push(r);
+    true
 }
 
 /// What the org holds after deploying `doc` over the stored `old`, by the
