@@ -134,6 +134,17 @@ fn emulator_reset(s: &Streams, a: ResetArgs) -> Result<Outcome, Error> {
 
 fn emulator_serve(s: &Streams, a: ServeArgs) -> Result<Outcome, Error> {
     let seed = a.scenario.as_deref().map(scenario_seed).transpose()?;
+    // A saved org wins over a seed: a scenario would be silently ignored.
+    if let (Some(name), Some(dir)) = (&a.scenario, &a.state) {
+        if dir.join("state.json").exists() {
+            return Err(Diagnostic::error(format!(
+                "`--state {}` already holds an org; `--scenario {name}` starts a new one",
+                dir.display()
+            ))
+            .hint("serve it without --scenario, or pick an empty --state directory (`sfprov emulator reset --scenario NAME` replaces the project's local org)")
+            .into());
+        }
+    }
     let opts = sfprov::emulator::ServeOptions {
         port: a.port,
         state_dir: a.state,

@@ -262,7 +262,8 @@ pub fn assignments(
     let ps = Junction {
         sobject: "PermissionSetAssignment",
         reference: "PermissionSetId",
-        lookup: "SELECT Id FROM PermissionSet WHERE Name = {} AND IsOwnedByProfile = false",
+        // Not a group's aggregate set, which may carry the same name.
+        lookup: "SELECT Id FROM PermissionSet WHERE Name = {} AND IsOwnedByProfile = false AND PermissionSetGroupId = null",
         missing: "permission set",
         hint:
             "add it to the spec's [permission_sets] (the deploy creates it) or create it in the org",

@@ -9,7 +9,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+type Row = Map<String, Value>;
 
 use super::AuditError;
 use crate::metadata::{self, Element};
@@ -41,6 +43,7 @@ pub const OBJECT_FLAGS: &[(&str, &str)] = &[
     ("allowDelete", "Delete"),
     ("viewAllRecords", "View All"),
     ("modifyAllRecords", "Modify All"),
+    ("viewAllFields", "View All Fields"),
 ];
 
 /// Who the user is.
@@ -60,6 +63,7 @@ pub struct UserFacts {
     pub active: bool,
     /// The profile's name as Setup shows it.
     pub profile: String,
+    pub profile_id: String,
     /// The user license (from the profile).
     pub license: Option<String>,
     /// Permission sets assigned (API names), not the profile's own.
@@ -115,11 +119,16 @@ pub fn profile_full_name(name: &str) -> &str {
         .map_or(name, |(_, full)| full)
 }
 
+/// Salesforce ids compare on their first 15 characters.
+fn same_id(a: &str, b: &str) -> bool {
+    a.len() >= 15 && a.get(..15).is_some_and(|x| Some(x) == b.get(..15))
+}
+
 /// The user row with its assignments.
 fn user_soql(username: &str) -> String {
     format!(
-        "SELECT Id, Username, Name, IsActive, Email, FirstName, LastName, Alias, TimeZoneSidKey, LocaleSidKey, LanguageLocaleKey, EmailEncodingKey, Profile.Name, Profile.UserLicense.Name, \
-         (SELECT PermissionSetId, PermissionSet.Name, PermissionSet.IsOwnedByProfile, PermissionSetGroupId, PermissionSetGroup.DeveloperName FROM PermissionSetAssignments), \
+        "SELECT Id, Username, Name, IsActive, Email, FirstName, LastName, Alias, TimeZoneSidKey, LocaleSidKey, LanguageLocaleKey, EmailEncodingKey, ProfileId, Profile.Name, Profile.UserLicense.Name, \
+         (SELECT PermissionSetId, PermissionSet.Name, PermissionSet.NamespacePrefix, PermissionSet.IsOwnedByProfile, PermissionSetGroupId, PermissionSetGroup.DeveloperName, PermissionSetGroup.NamespacePrefix FROM PermissionSetAssignments), \
          (SELECT PermissionSetLicense.DeveloperName FROM PermissionSetLicenseAssignments) \
          FROM User WHERE Username = {}",
         soql_quote(username)
@@ -132,8 +141,15 @@ pub struct Read {
     pub effective: Effective,
 }
 
+/// The user and the ids of the permission sets it holds (its profile's
+/// own, assigned ones, groups' aggregates): what `access` reads next.
+pub struct Found {
+    pub user: UserFacts,
+    holder_ids: Vec<String>,
+}
+
 /// Reads the user `username` and everything it can do.
-pub fn read(org: &dyn OrgRead, username: &str, api_version: &str) -> Result<Read, AuditError> {
+pub fn user(org: &dyn OrgRead, username: &str) -> Result<Found, AuditError> {
     let users = org.query(&user_soql(username))?;
     let Some(row) = users.records.first() else {
         return Err(AuditError::NoUser {
@@ -156,6 +172,7 @@ pub fn read(org: &dyn OrgRead, username: &str, api_version: &str) -> Result<Read
         email_encoding: s("EmailEncodingKey"),
         active: row.get("IsActive").and_then(Value::as_bool).unwrap_or(true),
         profile: s("Profile.Name").unwrap_or_default(),
+        profile_id: s("ProfileId").unwrap_or_default(),
         license: s("Profile.UserLicense.Name"),
         permission_sets: Vec::new(),
         permission_set_groups: Vec::new(),
@@ -165,7 +182,7 @@ pub fn read(org: &dyn OrgRead, username: &str, api_version: &str) -> Result<Read
         Some(c) => c.into_iter().cloned().collect(),
         None => {
             org.query(&format!(
-                "SELECT PermissionSetId, PermissionSet.Name, PermissionSet.IsOwnedByProfile, PermissionSetGroupId, PermissionSetGroup.DeveloperName FROM PermissionSetAssignment WHERE AssigneeId = {}",
+                "SELECT PermissionSetId, PermissionSet.Name, PermissionSet.NamespacePrefix, PermissionSet.IsOwnedByProfile, PermissionSetGroupId, PermissionSetGroup.DeveloperName, PermissionSetGroup.NamespacePrefix FROM PermissionSetAssignment WHERE AssigneeId = {}",
                 soql_quote(&user.id)
             ))?
             .records
@@ -181,27 +198,56 @@ pub fn read(org: &dyn OrgRead, username: &str, api_version: &str) -> Result<Read
             .and_then(|p| p.get("IsOwnedByProfile"))
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        if let Some(g) = text(r, "PermissionSetGroup.DeveloperName") {
-            user.permission_set_groups.push(g.to_string());
-        } else if let (false, Some(n)) = (owned, text(r, "PermissionSet.Name")) {
-            user.permission_sets.push(n.to_string());
+        // A managed package's set is `ns__Name` in the Metadata API.
+        let full = |rel: &str, name: &str| {
+            text(r, &format!("{rel}.{name}")).map(|n| {
+                match text(r, &format!("{rel}.NamespacePrefix")).filter(|p| !p.is_empty()) {
+                    Some(ns) => format!("{ns}__{n}"),
+                    None => n.to_string(),
+                }
+            })
+        };
+        if let Some(g) = full("PermissionSetGroup", "DeveloperName") {
+            user.permission_set_groups.push(g);
+        } else if let (false, Some(n)) = (owned, full("PermissionSet", "Name")) {
+            user.permission_sets.push(n);
         }
     }
     user.permission_sets.sort();
     user.permission_set_groups.sort();
-    for r in children(row, "PermissionSetLicenseAssignments")
-        .unwrap_or_default()
-        .into_iter()
-    {
+    let psla: Vec<Row> = match children(row, "PermissionSetLicenseAssignments") {
+        Some(c) => c.into_iter().cloned().collect(),
+        None => {
+            org.query(&format!(
+                "SELECT PermissionSetLicense.DeveloperName FROM PermissionSetLicenseAssign WHERE AssigneeId = {}",
+                soql_quote(&user.id)
+            ))?
+            .records
+        }
+    };
+    for r in &psla {
         if let Some(n) = text(r, "PermissionSetLicense.DeveloperName") {
             user.permission_set_licenses.push(n.to_string());
         }
     }
 
-    let effective = retrieve_access(org, &user, api_version)?;
-    let mut effective = effective;
-    apps(org, &holder_ids, &user, &mut effective)?;
-    Ok(Read { user, effective })
+    Ok(Found { user, holder_ids })
+}
+
+/// Everything `found.user` can do. `extra` names more components for the
+/// retrieve (the spec's objects, which a listing may not return).
+pub fn access(
+    org: &dyn OrgRead,
+    found: Found,
+    extra: &[(String, String)],
+    api_version: &str,
+) -> Result<Read, AuditError> {
+    let mut effective = retrieve_access(org, &found.user, extra, api_version)?;
+    apps(org, &found.holder_ids, &found.user, &mut effective)?;
+    Ok(Read {
+        user: found.user,
+        effective,
+    })
 }
 
 /// Retrieved documents by (type, member).
@@ -209,14 +255,27 @@ type Docs = BTreeMap<(String, String), Element<'static>>;
 
 /// Retrieves `members` (in chunks of Salesforce's limit) and parses the
 /// profiles, permission sets, groups and muting permission sets returned.
+/// With `profile`, the profile is named in every retrieve (it returns only
+/// the access tied to what the same retrieve names) and its parts merged.
 fn fetch(
     org: &dyn OrgRead,
     members: &[(String, String)],
+    profile: Option<&(String, String)>,
     api_version: &str,
 ) -> Result<Docs, AuditError> {
     let mut out = Docs::new();
-    for chunk in members.chunks(manifest::MAX_MEMBERS) {
-        for f in org.retrieve(&manifest::manifest(chunk, api_version))?.files {
+    let room = manifest::MAX_MEMBERS - usize::from(profile.is_some());
+    let mut chunks: Vec<&[(String, String)]> = members.chunks(room).collect();
+    if chunks.is_empty() {
+        chunks.push(&[]);
+    }
+    for chunk in chunks {
+        let mut named = chunk.to_vec();
+        named.extend(profile.cloned());
+        for f in org
+            .retrieve(&manifest::manifest(&named, api_version))?
+            .files
+        {
             let Some((dir, file)) = f.path.rsplit_once('/') else {
                 continue;
             };
@@ -241,7 +300,17 @@ fn fetch(
             };
             let text = metadata::read::utf8(&f.bytes).map_err(|e| unreadable(e.to_string()))?;
             let doc = metadata::parse(text).map_err(|e| unreadable(e.to_string()))?;
-            out.insert((ty.to_string(), member), doc.root.into_owned());
+            let key = (ty.to_string(), member);
+            let root = doc.root.into_owned();
+            match out.get_mut(&key) {
+                // A later chunk's part of the profile: its entries join.
+                Some(have) if ty == "Profile" => {
+                    have.children_mut().extend(root.children().iter().cloned())
+                }
+                _ => {
+                    out.insert(key, root);
+                }
+            }
         }
     }
     Ok(out)
@@ -254,10 +323,24 @@ fn fetch(
 fn retrieve_access(
     org: &dyn OrgRead,
     user: &UserFacts,
+    extra: &[(String, String)],
     api_version: &str,
 ) -> Result<Effective, AuditError> {
-    let profile_member = profile_full_name(&user.profile).to_string();
-    let mut members = vec![("Profile".to_string(), profile_member.clone())];
+    // The profile's Metadata API name: the listing's entry with its id,
+    // else Setup's name (standard profiles have their own).
+    let listed = org
+        .list("Profile")?
+        .unwrap_or_default()
+        .into_iter()
+        .find(|l| {
+            l.id.as_deref()
+                .is_some_and(|i| same_id(i, &user.profile_id))
+        });
+    let profile_member = match listed {
+        Some(l) => l.full_name,
+        None => profile_full_name(&user.profile).to_string(),
+    };
+    let mut members = Vec::new();
     for ps in &user.permission_sets {
         members.push(("PermissionSet".into(), ps.clone()));
     }
@@ -269,7 +352,11 @@ fn retrieve_access(
             members.push((ty.to_string(), l.full_name));
         }
     }
-    let mut docs = fetch(org, &members, api_version)?;
+    members.extend(extra.iter().cloned());
+    members.sort();
+    members.dedup();
+    let profile_key = ("Profile".to_string(), profile_member.clone());
+    let mut docs = fetch(org, &members, Some(&profile_key), api_version)?;
     let missing = |what: String| AuditError::NotRetrieved {
         what,
         org: org.label(),
@@ -330,7 +417,7 @@ fn retrieve_access(
     if !more.is_empty() {
         more.sort();
         more.dedup();
-        docs.extend(fetch(org, &more, api_version)?);
+        docs.extend(fetch(org, &more, None, api_version)?);
     }
     for (g, sets, mutes) in groups {
         let mut grp = Effective::default();
@@ -476,7 +563,7 @@ fn apps(
             app_ids.into_iter().collect::<Vec<_>>().join(", ")
         ))?
         .records;
-    let same = |a: &str, b: &str| a.get(..15) == b.get(..15);
+    let same = same_id;
     for r in &rows {
         let Some(app) = text(r, "SetupEntityId")
             .and_then(|id| {

@@ -330,8 +330,13 @@ pub fn missing(eff: &Effective, needs: &Needs) -> Vec<Missing> {
         out.push(mk("object", object, &flags.join(", "), n));
     }
     for ((field, level), n) in &needs.fields {
+        let object = field.split_once('.').map_or("", |(o, _)| o);
         let held = eff.fields.contains_key(&(field.clone(), *level))
-            || (*level == "read" && eff.fields.contains_key(&(field.clone(), "edit")));
+            || (*level == "read" && eff.fields.contains_key(&(field.clone(), "edit")))
+            || (*level == "read"
+                && eff
+                    .objects
+                    .contains_key(&(object.to_string(), "viewAllFields")));
         // A read the spec also asks to edit is reported once, as edit.
         let reported_as_edit =
             *level == "read" && needs.fields.contains_key(&(field.clone(), "edit"));

@@ -37,16 +37,20 @@ pub enum Base<'a> {
     Spec { name: &'a str, text: &'a str },
 }
 
-fn table<'d>(parent: &'d mut Table, key: &str) -> &'d mut Table {
+/// The table `key` of `parent`, made when missing; an inline table becomes
+/// a table with the same entries. `None` when `key` holds something else (a
+/// value, such as `pages = { namespace = … }`): nothing is overwritten.
+fn table<'d>(parent: &'d mut Table, key: &str) -> Option<&'d mut Table> {
     let item = parent.entry(key).or_insert_with(|| {
         let mut t = Table::new();
         t.set_implicit(true);
         Item::Table(t)
     });
-    if !item.is_table() {
-        *item = Item::Table(Table::new());
+    if let Some(inline) = item.as_inline_table() {
+        let t = inline.clone().into_table();
+        *item = Item::Table(t);
     }
-    item.as_table_mut().expect("made a table above")
+    item.as_table_mut()
 }
 
 fn revoke(access: Option<&str>) -> InlineTable {
@@ -84,13 +88,13 @@ pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Propo
     let mut left = Vec::new();
     let spec_user = desired.user.clone().unwrap_or_default();
     let new_user = match (spec_user.license.as_deref(), u.license.as_deref()) {
-        (Some(want), Some(have)) if !license_convertible(have, want) => {
+        (Some(want), Some(have)) if !crate::catalog::licenses::convertible(have, want) => {
             Some(new_username(&u.username))
         }
         _ => None,
     };
     {
-        let user = table(doc.as_table_mut(), "user");
+        let user = table(doc.as_table_mut(), "user").ok_or("the spec's `user` is not a table")?;
         user.set_implicit(false);
         user.insert(
             "username",
@@ -111,6 +115,14 @@ pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Propo
             if let (false, Some(v)) = (user.contains_key(key), v) {
                 user.insert(key, value(v));
             }
+        }
+        // A spec without [user] gives the user every permission set it has.
+        if desired.user.is_none() && !user.contains_key("permission_sets") {
+            let mut sets = toml_edit::Array::new();
+            for ps in desired.permission_sets.keys() {
+                sets.push(ps.as_str());
+            }
+            user.insert("permission_sets", value(sets));
         }
         if let (Some(n), Some(want), Some(have)) = (&new_user, &spec_user.license, &u.license) {
             changes.push(format!(
@@ -135,6 +147,20 @@ pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Propo
         .iter()
         .filter(|p| !spec_user.permission_sets.contains(p) && new_user.is_none())
         .collect();
+    // Another integration's permission set: removing it stops that one.
+    for ps in &removed {
+        for t in crate::templates::all() {
+            let theirs = crate::spec::load_template(t.name)
+                .map(|l| l.desired.permission_sets.contains_key(*ps))
+                .unwrap_or(false);
+            if theirs && !desired.permission_sets.contains_key(*ps) {
+                changes.push(format!(
+                    "WARNING: `{ps}` is template {}'s: that integration stops working on this user; give it its own user first (`sfprov init --template {}`)",
+                    t.name, t.name
+                ));
+            }
+        }
+    }
     if !removed.is_empty() {
         let names: Vec<String> = removed.iter().map(|p| format!("`{p}`")).collect();
         changes.push(format!(
@@ -169,20 +195,22 @@ pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Propo
     let mut revoked = 0;
     for x in audit.excess.iter().filter(|x| x.source.kind == "profile") {
         let Some((name, access)) = managed else {
-            if spec_user
-                .profile
-                .as_deref()
-                .is_some_and(|p| p.eq_ignore_ascii_case(&u.profile))
-            {
+            // Moving to the spec's profile (or a new user) leaves this
+            // profile behind; staying on one the spec does not manage
+            // leaves its excess in place.
+            let stays = new_user.is_none()
+                && spec_user
+                    .profile
+                    .as_deref()
+                    .is_none_or(|p| p.eq_ignore_ascii_case(&u.profile));
+            if stays {
                 left.push(format!(
-                    "{} {} {} (profile `{}` is not one the spec manages)",
+                    "{} {} ({}) in profile `{}`, which the spec does not manage",
                     x.kind, x.name, x.access, u.profile
                 ));
             }
             continue;
         };
-        let profiles = table(doc.as_table_mut(), "profiles");
-        let profile = table(profiles, name);
         let entry = match x.kind {
             "system" => Some(("system", revoke(None))),
             // Entries the spec's profile has are deployed whole (every flag).
@@ -192,15 +220,23 @@ pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Propo
             "field" if !access.fields.contains_key(&x.name) => {
                 Some(("fields", revoke(Some("none"))))
             }
-            "page" => Some(("pages", revoke(None))),
+            "page" if access.page_namespaces.is_empty() => Some(("pages", revoke(None))),
             "class" => Some(("classes", revoke(None))),
             _ => None,
         };
-        if let Some((section, t)) = entry {
-            let sect = table(profile, section);
+        let section = entry.and_then(|(section, t)| {
+            let profiles = table(doc.as_table_mut(), "profiles")?;
+            let sect = table(table(profiles, name)?, section)?;
             sect.set_dotted(true);
             sect.insert(&x.name, Item::Value(t.into()));
-            revoked += 1;
+            Some(())
+        });
+        match section {
+            Some(()) => revoked += 1,
+            None => left.push(format!(
+                "{} {} ({}) in profile `{}`: the spec cannot revoke it here; revoke it in Setup",
+                x.kind, x.name, x.access, u.profile
+            )),
         }
     }
     if revoked > 0 {
@@ -210,9 +246,13 @@ pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Propo
             u.profile
         ));
     }
+    // Names from the org go into comments: no line breaks or controls.
+    let clean = |t: &str| t.chars().filter(|c| !c.is_control()).collect::<String>();
     let header = format!(
-        "# Least-privilege spec for {} (org `{}`), written by `sfprov audit --fix`\n# from {origin}. Review it, then run `sfprov plan` and `sfprov apply` with it.\n",
-        u.username, audit.org.label
+        "# Least-privilege spec for {} (org `{}`), written by `sfprov audit --fix`\n# from {}. Review it, then run `sfprov plan` and `sfprov apply` with it.\n",
+        clean(&u.username),
+        clean(&audit.org.label),
+        clean(&origin)
     );
     let text = format!("{header}{doc}");
     Ok(Proposal {
@@ -221,13 +261,6 @@ pub fn propose(audit: &Audit, desired: &Desired, base: Base<'_>) -> Result<Propo
         new_user,
         left,
     })
-}
-
-/// Whether Salesforce changes a user's license from `have` to `want` when
-/// its profile changes: only between the full licenses.
-fn license_convertible(have: &str, want: &str) -> bool {
-    const FULL: &[&str] = &["Salesforce", "Salesforce Platform"];
-    have.eq_ignore_ascii_case(want) || (FULL.contains(&have) && FULL.contains(&want))
 }
 
 /// `classy.sync@acme.example` -> `classy.sync.integration@acme.example`.
@@ -244,10 +277,11 @@ mod tests {
 
     #[test]
     fn only_full_licenses_convert() {
-        assert!(license_convertible("Salesforce", "Salesforce Platform"));
-        assert!(license_convertible("Salesforce", "Salesforce"));
-        assert!(!license_convertible("Salesforce", "Salesforce Integration"));
-        assert!(!license_convertible("Salesforce Integration", "Salesforce"));
+        use crate::catalog::licenses::convertible;
+        assert!(convertible("Salesforce", "Salesforce Platform"));
+        assert!(convertible("Salesforce", "Salesforce"));
+        assert!(!convertible("Salesforce", "Salesforce Integration"));
+        assert!(!convertible("Salesforce Integration", "Salesforce"));
         assert_eq!(new_username("a.b@x.example"), "a.b.integration@x.example");
     }
 }

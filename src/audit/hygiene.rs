@@ -143,17 +143,6 @@ fn shared_user(ctx: &Ctx<'_>) -> Option<Hygiene> {
         };
         let theirs = &loaded.desired;
         let spec_sets = &ctx.desired.permission_sets;
-        // Their own profile (one the template manages), unless the spec has it too.
-        let their_profile = theirs.user.as_ref().and_then(|u| u.profile.as_deref());
-        if their_profile.is_some_and(|p| p.eq_ignore_ascii_case(&ctx.user.profile))
-            && theirs.profiles.contains_key(&ctx.user.profile)
-            && !ctx.desired.profiles.contains_key(&ctx.user.profile)
-        {
-            others.push(format!(
-                "profile `{}` (template {})",
-                ctx.user.profile, t.name
-            ));
-        }
         for ps in &ctx.user.permission_sets {
             if theirs.permission_sets.contains_key(ps) && !spec_sets.contains_key(ps) {
                 others.push(format!("permission set `{ps}` (template {})", t.name));
@@ -191,7 +180,7 @@ fn full_license(ctx: &Ctx<'_>) -> Option<Hygiene> {
             "`{}` spends a `{have}` license, meant for people, on an API-only integration",
             ctx.user.username
         ),
-        hint: "move it to a Salesforce Integration license profile (`Minimum Access - API Only Integrations`), as the spec says".into(),
+        hint: "Salesforce does not switch an existing user to the Salesforce Integration license: create a dedicated user on it (`sfprov audit --fix` proposes one) and deactivate this one once the integration connects as the new user".into(),
     })
 }
 

@@ -36,12 +36,11 @@ pub fn best(user: &UserFacts) -> (&'static str, String) {
             .user
             .as_ref()
             .and_then(|u| u.profile.as_deref());
-        if their_profile.is_some_and(|p| p.eq_ignore_ascii_case(&user.profile))
-            && loaded.desired.profiles.contains_key(&user.profile)
-        {
-            score += 3;
-            why.push(format!("profile `{}`", user.profile));
-        } else if user.profile.to_ascii_lowercase().contains(&needle) {
+        // The template's own profile, or its name in the profile's: weaker
+        // evidence than its permission sets (profile names are often alike).
+        let theirs_by_name = their_profile.is_some_and(|p| p.eq_ignore_ascii_case(&user.profile))
+            && loaded.desired.profiles.contains_key(&user.profile);
+        if theirs_by_name || user.profile.to_ascii_lowercase().contains(&needle) {
             score += 2;
             why.push(format!("profile `{}`", user.profile));
         }

@@ -100,20 +100,42 @@ pub fn build(
     desired: &Desired,
     compared: Compared,
 ) -> Result<Audit, AuditError> {
-    let read = access::read(org, username, &desired.api_version)?;
+    let found = access::user(org, username)?;
+    let read = access::access(org, found, &spec_objects(desired), &desired.api_version)?;
     audit_of(org, read, desired, compared)
+}
+
+/// The objects the spec grants on (fields name theirs): named in the
+/// retrieve even when the org's listing leaves them out.
+fn spec_objects(desired: &Desired) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for a in desired
+        .profiles
+        .values()
+        .chain(desired.permission_sets.values())
+    {
+        out.extend(a.objects.keys().cloned());
+        out.extend(
+            a.fields
+                .keys()
+                .filter_map(|f| f.split_once('.').map(|(o, _)| o.to_string())),
+        );
+    }
+    out.sort();
+    out.dedup();
+    out.into_iter()
+        .map(|o| ("CustomObject".to_string(), o))
+        .collect()
 }
 
 /// Audits `username`, comparing with the template that matches it best.
 pub fn build_matching(org: &dyn OrgRead, username: &str) -> Result<Audit, AuditError> {
-    let api = crate::spec::load_template("integration-user")
-        .map(|l| l.desired.api_version)
-        .unwrap_or_else(|_| "63.0".into());
-    let read = access::read(org, username, &api)?;
-    let (name, because) = matching::best(&read.user);
+    let found = access::user(org, username)?;
+    let (name, because) = matching::best(&found.user);
     let desired = crate::spec::load_template(name)
         .map(|l| l.desired)
         .expect("built-in templates load");
+    let read = access::access(org, found, &spec_objects(&desired), &desired.api_version)?;
     let compared = Compared {
         spec: format!("template {name}"),
         template: Some(name.to_string()),
@@ -134,7 +156,19 @@ fn audit_of(
     let needs = compare::needs(desired);
     let eff = &read.effective;
     let excess = compare::excess(eff, &needs);
-    let missing = compare::missing(eff, &needs);
+    let mut missing = compare::missing(eff, &needs);
+    for psl in desired.user.iter().flat_map(|u| &u.permission_set_licenses) {
+        if !read.user.permission_set_licenses.contains(psl) {
+            missing.push(Missing {
+                kind: "permission set license",
+                name: psl.clone(),
+                access: "assigned".into(),
+                why: "the spec's permission sets need it on this user's license".into(),
+                implied: false,
+                granted_by: "[user] permission_set_licenses".into(),
+            });
+        }
+    }
     let hygiene = hygiene::check(&hygiene::Ctx {
         user: &read.user,
         eff,

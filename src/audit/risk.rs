@@ -57,6 +57,14 @@ pub const SYSTEM: &[(&str, Risk, &str)] = &[
     ("InstallPackaging", Risk::High, "installs and uninstalls AppExchange packages"),
     ("DataExport", Risk::High, "exports all the org's data (weekly export)"),
     ("ManagePackageLicenses", Risk::High, "assigns managed package licenses to any user"),
+    ("UseAnyApiClient", Risk::High, "uses any connected app, bypassing API Access Control"),
+    ("CanApproveUninstalledApps", Risk::High, "authorizes connected apps no admin installed"),
+    ("ManagePasswordPolicies", Risk::High, "changes the org's password policies"),
+    ("ManageInteraction", Risk::High, "creates, edits and runs flows, which may run in system context"),
+    ("ManageHealthCheck", Risk::Medium, "changes the org's security baseline in Health Check"),
+    ("ViewEventLogFiles", Risk::Medium, "reads the org's event log files (every user's activity)"),
+    ("ScheduleJob", Risk::Medium, "schedules Apex and reports to run"),
+    ("ManageTranslation", Risk::Low, "edits translations of the org's labels"),
     ("ExportReport", Risk::Medium, "exports report results"),
     ("TransferAnyEntity", Risk::Medium, "transfers any record to another owner"),
     ("EditReadonlyFields", Risk::Medium, "edits fields page layouts make read-only"),
@@ -93,7 +101,7 @@ pub fn object(object: &str, flags: &[&str]) -> (Risk, String) {
             Risk::High,
             format!("edits and deletes every {object} record, whatever the sharing"),
         )
-    } else if has("View All") {
+    } else if has("View All") || has("View All Fields") {
         (
             Risk::High,
             format!("reads every {object} record, whatever the sharing"),

@@ -210,6 +210,7 @@ impl OrgRead for DirOrg {
                 .map(|n| Listed {
                     full_name: n.clone(),
                     namespace_prefix: None,
+                    id: None,
                 })
                 .collect()
         }))

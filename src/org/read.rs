@@ -56,6 +56,8 @@ pub struct Listed {
     pub full_name: String,
     /// `Zendesk`, for a component of a managed package.
     pub namespace_prefix: Option<String>,
+    /// The component's record id, when the listing says (an org does).
+    pub id: Option<String>,
 }
 
 impl Listed {
@@ -209,6 +211,7 @@ impl OrgRead for RemoteOrg {
                 .map(|p| Listed {
                     full_name: p.full_name,
                     namespace_prefix: p.namespace_prefix,
+                    id: Some(p.id).filter(|i| !i.is_empty()),
                 })
                 .collect(),
         ))
@@ -235,6 +238,7 @@ mod tests {
         let l = |n: &str, p: Option<&str>| Listed {
             full_name: n.into(),
             namespace_prefix: p.map(Into::into),
+            id: None,
         };
         assert!(l("Zendesk__ZendeskOAuth", Some("Zendesk")).in_namespace("zendesk"));
         assert!(l("Zendesk__ZendeskOAuth", None).in_namespace("Zendesk"));

@@ -142,7 +142,7 @@ pub(crate) fn children<'r>(
 /// The user query: the row and both kinds of assignment in one request.
 fn user_soql(username: &str) -> String {
     format!(
-        "SELECT Id, Username, Name, IsActive, Email, FirstName, LastName, Alias, TimeZoneSidKey, LocaleSidKey, LanguageLocaleKey, EmailEncodingKey, Profile.Name, \
+        "SELECT Id, Username, Name, IsActive, Email, FirstName, LastName, Alias, TimeZoneSidKey, LocaleSidKey, LanguageLocaleKey, EmailEncodingKey, Profile.Name, Profile.UserLicense.Name, \
          (SELECT Id, PermissionSet.Name, PermissionSet.IsOwnedByProfile, PermissionSetGroupId FROM PermissionSetAssignments), \
          (SELECT Id, PermissionSetLicense.DeveloperName FROM PermissionSetLicenseAssignments) \
          FROM User WHERE Username = {}",
@@ -225,6 +225,20 @@ pub fn plan(org: &dyn OrgRead, u: &User, username: &str) -> Result<Found, ReadEr
             .replaces_profile
             .as_deref()
             .is_some_and(|old| old.eq_ignore_ascii_case(have));
+        let licenses = (u.license.as_deref(), text(row, "Profile.UserLicense.Name"));
+        if let (true, Some(to), Some(from)) = (moving, licenses.0, licenses.1) {
+            if !crate::catalog::licenses::convertible(from, to) {
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    message: format!(
+                        "user `{username}` is on the `{from}` license; Salesforce does not move an existing user to the `{to}` license, so it cannot move from profile `{have}` to `{want}`"
+                    ),
+                    hint: Some(format!(
+                        "create a dedicated user on `{to}` (another [user] username, without replaces_profile) and deactivate `{username}` once the integration connects as it; `sfprov audit --user {username} --fix` writes that spec"
+                    )),
+                });
+            }
+        }
         if !want.eq_ignore_ascii_case(have) && !moving {
             let who = text(row, "Name").unwrap_or(username);
             findings.push(Finding {

@@ -146,6 +146,7 @@ mod tests {
                     .map(|n| Listed {
                         full_name: n.to_string(),
                         namespace_prefix: n.split_once("__").map(|(p, _)| p.to_string()),
+                        id: None,
                     })
                     .collect()
             }))

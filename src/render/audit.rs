@@ -176,7 +176,7 @@ pub fn human(a: &Audit, all: bool) -> String {
     } else {
         let _ = writeln!(
             out,
-            "Audit: no findings. {} has what {} needs and nothing more.",
+            "Audit: no findings: {} holds no excess, lacks nothing and has no hygiene finding against {}.",
             u.username, a.compared_with.spec
         );
     }

@@ -42,12 +42,20 @@ fn choose(s: &Streams, a: &AuditArgs) -> Result<Option<Chosen>, Error> {
     let Some(path) = sfprov::project::discover_from_cwd().spec() else {
         return Ok(None);
     };
-    let Ok(text) = spec::read_text(&path) else {
-        return Ok(None);
-    };
     let name = path.display().to_string();
-    let Ok(loaded) = spec::load_str(&name, &text) else {
-        return Ok(None);
+    let ignored = |why: String| {
+        s.err(&format!(
+            "warning: not comparing with {name}: {why}; pass --spec or --template to choose"
+        ));
+        Ok(None)
+    };
+    let text = match spec::read_text(&path) {
+        Ok(t) => t,
+        Err(e) => return ignored(format!("it cannot be read ({e})")),
+    };
+    let loaded = match spec::load_str(&name, &text) {
+        Ok(l) => l,
+        Err(_) => return ignored("it does not load (`sfprov plan` shows why)".into()),
     };
     let about_user = loaded
         .desired
@@ -126,6 +134,25 @@ pub fn run(s: &Streams, a: AuditArgs) -> Result<Outcome, Error> {
     })
 }
 
+/// Writes a new file whole (a temp file in its directory, then a rename
+/// that refuses to replace: `AlreadyExists` if another process made one).
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&fsutil::temp_prefix())
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Writes DIR/sfprov.toml; an existing different file is left alone.
 fn write_fix(
     s: &Streams,
@@ -144,17 +171,32 @@ fn write_fix(
             .hint("fix the spec file so that it parses, then run the audit again")
     })?;
     let path = dir.join("sfprov.toml");
-    match std::fs::read(&path) {
-        Ok(old) if old == proposal.text.as_bytes() => {}
-        Ok(_) => {
-            return Err(Diagnostic::error(format!(
-                "`{}` exists; sfprov does not overwrite a spec",
-                path.display()
-            ))
-            .hint("pass another directory with -d, or move the file away first")
-            .into())
+    let exists = || -> Error {
+        Diagnostic::error(format!(
+            "`{}` exists; sfprov does not overwrite a spec",
+            path.display()
+        ))
+        .hint("pass another directory with -d, or move the file away first")
+        .into()
+    };
+    match std::fs::symlink_metadata(&path) {
+        Ok(_) if std::fs::read(&path).ok().as_deref() == Some(proposal.text.as_bytes()) => {}
+        Ok(_) => return Err(exists()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            write_new(&path, proposal.text.as_bytes()).map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => exists(),
+                _ => Error::from(fsutil::WriteError {
+                    path: path.clone(),
+                    source: e,
+                }),
+            })?
         }
-        Err(_) => fsutil::write_atomic(&path, proposal.text.as_bytes())?,
+        Err(e) => {
+            return Err(Error::from(fsutil::WriteError {
+                path: path.clone(),
+                source: e,
+            }))
+        }
     }
     let mut text = format!("wrote the least-privilege spec to {}", path.display());
     if proposal.changes.is_empty() {

@@ -203,7 +203,8 @@ fn a_user_shared_by_two_integrations_shows_the_other_ones_access() {
         "audit_shared_user_json",
         mask(&serde_json::to_string_pretty(&j).unwrap(), &h)
     );
-    // Without a template the best match is named, with the tie.
+    // Without a template the best match is named, with the runner-up; the
+    // profile's name alone is no evidence of a second integration.
     let r = audit(dir.path(), &h, &["--user", SHARED_USER]);
     assert_eq!(r.code, 2);
     assert!(
@@ -211,10 +212,13 @@ fn a_user_shared_by_two_integrations_shows_the_other_ones_access() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("tied with salesscreen"), "{}", r.stdout);
     assert!(
+        r.stdout.contains("(also matched: salesscreen)"),
+        "{}",
         r.stdout
-            .contains("holds profile `API Only` (template salesscreen)"),
+    );
+    assert!(
+        !r.stdout.contains("is shared with other integrations"),
         "{}",
         r.stdout
     );
@@ -523,6 +527,22 @@ fn a_human_licensed_ui_user_for_an_api_only_vendor_moves_to_the_integration_lice
         "{spec}"
     );
     assert!(!spec.contains("replaces_profile"), "{spec}");
+    // Moving it by hand to the Integration license's profile is refused
+    // by plan, before anything is deployed.
+    std::fs::write(
+        d.join("sfprov.toml"),
+        "template = \"classy\"\n\n[user]\nusername = \"classy.sync@acme.example\"\nreplaces_profile = \"Standard User\"\n",
+    )
+    .unwrap();
+    let p = cmd(d, &h, "plan", &[]);
+    assert_eq!(p.code, 1, "{}", p.stdout);
+    assert!(
+        p.stdout.contains(
+            "Salesforce does not move an existing user to the `Salesforce Integration` license"
+        ),
+        "{}",
+        p.stdout
+    );
     // The System Administrator user itself, against the generic baseline.
     let r = audit(
         d,

@@ -79,6 +79,7 @@ const PERMISSION_SET: &[&str] = &[
 ];
 const PERMISSION_SET_GROUP: &[&str] = &[
     "DeveloperName:string:",
+    "NamespacePrefix:string:",
     "MasterLabel:string:",
     "Status:picklist:",
     "Description:textarea:",

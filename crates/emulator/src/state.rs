@@ -248,7 +248,9 @@ impl OrgState {
             }
             for ps in &u.permission_sets {
                 let ps_id = self
-                    .find_by("PermissionSet", "Name", ps)
+                    .rows("PermissionSet")
+                    .iter()
+                    .find(|r| str_field(r, "Name") == ps && str_field(r, "Type") == "Regular")
                     .map(|r| id_of(r).to_string())
                     .ok_or_else(|| {
                         format!("seed user `{}`: no permission set `{ps}`", u.username)

@@ -109,6 +109,14 @@ const fn none(note: &'static str) -> Limit {
 
 const SALES: &str = "a Sales Cloud object: the Salesforce Platform license has no access to it";
 
+/// Whether Salesforce changes a user's license from `have` to `want` when its
+/// profile changes: only between the full licenses (Salesforce, Salesforce
+/// Platform); never to or from a limited one such as Salesforce Integration.
+pub fn convertible(have: &str, want: &str) -> bool {
+    const FULL: &[&str] = &["Salesforce", "Salesforce Platform"];
+    have.eq_ignore_ascii_case(want) || (FULL.contains(&have) && FULL.contains(&want))
+}
+
 /// The user licenses sfprov knows object limits for.
 ///
 /// Salesforce: full CRM, every standard object with every access.
