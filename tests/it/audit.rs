@@ -222,6 +222,16 @@ fn a_user_shared_by_two_integrations_shows_the_other_ones_access() {
         "{}",
         r.stdout
     );
+    // Classy's API-only user needs the integration permission set license.
+    let j = json(&audit(dir.path(), &h, &["--user", SHARED_USER, "--json"]));
+    assert!(
+        missing(&j).contains(&(
+            "permission set license".into(),
+            "SalesforceAPIIntegrationPsl".into(),
+            "assigned".into()
+        )),
+        "{j}"
+    );
 }
 
 /// `audit --fix`, then plan and apply its spec, then audit again.
@@ -449,6 +459,33 @@ fn the_nearest_spec_about_this_user_is_the_comparison() {
         spec.contains("# our Zendesk user\ntemplate = \"zendesk\" # vendor defaults\n"),
         "{spec}"
     );
+    // An inline [user] keeps its entries; the user's fields join them.
+    std::fs::write(
+        d.join("inline.toml"),
+        format!("template = \"zendesk\"\nuser = {{ username = \"{FLS_USER}\", permission_sets = [\"Zendesk_Integration\"], profile = \"Zendesk Integration\" }}\n"),
+    )
+    .unwrap();
+    let r = audit(
+        d,
+        &h,
+        &[
+            "--user",
+            FLS_USER,
+            "--spec",
+            "inline.toml",
+            "--fix",
+            "-d",
+            "out3",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let spec = std::fs::read_to_string(d.join("out3/sfprov.toml")).unwrap();
+    assert!(
+        spec.contains("permission_sets = [\"Zendesk_Integration\"]"),
+        "{spec}"
+    );
+    assert!(spec.contains("profile = \"Zendesk Integration\""), "{spec}");
+    assert!(spec.contains("alias = \"zdint\""), "{spec}");
 }
 
 #[test]
@@ -464,6 +501,19 @@ fn the_local_org_starts_from_the_audit_scenario() {
     let r = run(c);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert_eq!(missing(&json(&r)).len(), 1);
+    // serve refuses a scenario over a saved org rather than ignore it.
+    let mut c = sfprov(d);
+    c.args([
+        "emulator",
+        "serve",
+        "--state",
+        ".sfprov/local-org",
+        "--scenario",
+        "audit",
+    ]);
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("already holds an org"), "{}", r.stderr);
     let mut c = sfprov(d);
     c.args(["emulator", "reset", "--scenario", "nope"]);
     let r = run(c);
