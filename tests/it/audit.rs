@@ -538,29 +538,7 @@ fn a_human_licensed_ui_user_for_an_api_only_vendor_moves_to_the_integration_lice
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // Someone set Classy up on a Standard User, years ago.
-    let org = crate::plan::admin_org(&h);
-    let profile = org
-        .query("SELECT Id FROM Profile WHERE Name = 'Standard User'")
-        .unwrap()
-        .records[0]["Id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut fields = serde_json::Map::new();
-    for (k, v) in [
-        ("Username", "classy.sync@acme.example"),
-        ("LastName", "Sync"),
-        ("Email", "ops@acme.example"),
-        ("Alias", "csync"),
-        ("ProfileId", profile.as_str()),
-        ("TimeZoneSidKey", "America/Los_Angeles"),
-        ("LocaleSidKey", "en_US"),
-        ("EmailEncodingKey", "UTF-8"),
-        ("LanguageLocaleKey", "en_US"),
-    ] {
-        fields.insert(k.into(), Value::from(v));
-    }
-    org.create("User", &fields).unwrap();
+    crate::plan::create_standard_user(&h, "classy.sync@acme.example", "Classy", "Sync");
     let r = audit(d, &h, &["--user", "classy.sync@acme.example", "--json"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     let j = json(&r);

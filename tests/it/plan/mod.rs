@@ -202,6 +202,37 @@ pub fn admin_org(h: &EmulatorHandle) -> sfprov::org::Org {
     connect(&target, &opts).unwrap()
 }
 
+/// Creates a Standard User `username` (first, last name) over REST, as an
+/// admin would by hand; returns its id.
+pub fn create_standard_user(h: &EmulatorHandle, username: &str, first: &str, last: &str) -> String {
+    let org = admin_org(h);
+    let profile = org
+        .query("SELECT Id FROM Profile WHERE Name = 'Standard User'")
+        .unwrap()
+        .records[0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let email = format!("{}@acme.test", first.to_lowercase());
+    let alias: String = first.to_lowercase().chars().take(8).collect();
+    org.create(
+        "User",
+        &record(&[
+            ("Username", username),
+            ("FirstName", first),
+            ("LastName", last),
+            ("Email", &email),
+            ("Alias", &alias),
+            ("ProfileId", &profile),
+            ("TimeZoneSidKey", "America/Los_Angeles"),
+            ("LocaleSidKey", "en_US"),
+            ("EmailEncodingKey", "UTF-8"),
+            ("LanguageLocaleKey", "en_US"),
+        ]),
+    )
+    .unwrap()
+}
+
 pub fn record(pairs: &[(&str, &str)]) -> serde_json::Map<String, serde_json::Value> {
     pairs
         .iter()

@@ -10,31 +10,7 @@ const SPEC: &str = "template = \"zendesk\"\n\n[user]\nusername = \"zendesk@acme.
 fn a_username_held_by_a_user_of_another_profile_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let h = start();
-    let org = admin_org(&h);
-    let profile = org
-        .query("SELECT Id FROM Profile WHERE Name = 'Standard User'")
-        .unwrap()
-        .records[0]["Id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let user = org
-        .create(
-            "User",
-            &record(&[
-                ("Username", "zendesk@acme.test"),
-                ("FirstName", "Dana"),
-                ("LastName", "Support"),
-                ("Email", "dana@acme.test"),
-                ("Alias", "dana"),
-                ("ProfileId", &profile),
-                ("TimeZoneSidKey", "America/Los_Angeles"),
-                ("LocaleSidKey", "en_US"),
-                ("EmailEncodingKey", "UTF-8"),
-                ("LanguageLocaleKey", "en_US"),
-            ]),
-        )
-        .unwrap();
+    let user = create_standard_user(&h, "zendesk@acme.test", "Dana", "Support");
     std::fs::write(dir.path().join("sfprov.toml"), SPEC).unwrap();
     let r = plan(dir.path(), &h, &["--detailed-exitcode"]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
