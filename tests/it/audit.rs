@@ -295,7 +295,7 @@ fn converge(h: &EmulatorHandle, user: &str, template: &str) -> String {
 }
 
 #[test]
-fn fix_planned_and_applied_converges_every_planted_user() {
+fn fix_planned_and_applied_converges_both_zendesk_users_in_one_org() {
     let h = start();
     let spec = converge(&h, FLS_USER, "zendesk");
     assert!(!spec.contains("replaces_profile"), "{spec}");
@@ -309,8 +309,6 @@ fn fix_planned_and_applied_converges_every_planted_user() {
         spec.contains("username = \"zendesk.legacy@acme.example\""),
         "{spec}"
     );
-    let spec = converge(&h, SHARED_USER, "salesscreen");
-    assert!(!spec.contains("replaces_profile"), "{spec}");
     // The moved user's old assignments are gone.
     let org = crate::plan::admin_org(&h);
     let rows = org
@@ -322,6 +320,33 @@ fn fix_planned_and_applied_converges_every_planted_user() {
         .map(|r| r["PermissionSet"]["Name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["Zendesk_Integration"]);
+}
+
+#[test]
+fn fix_planned_and_applied_converges_the_shared_user() {
+    let h = start();
+    // The fix says what taking the other integration's set away does.
+    let dir = tempfile::tempdir().unwrap();
+    let r = audit(
+        dir.path(),
+        &h,
+        &[
+            "--user",
+            SHARED_USER,
+            "--template",
+            "salesscreen",
+            "--fix",
+            "-d",
+            "f",
+        ],
+    );
+    assert!(
+        r.stderr.contains("WARNING: `Classy_Integration` is template classy's: that integration stops working on this user"),
+        "{}",
+        r.stderr
+    );
+    let spec = converge(&h, SHARED_USER, "salesscreen");
+    assert!(!spec.contains("replaces_profile"), "{spec}");
 }
 
 #[test]
