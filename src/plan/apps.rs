@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::user::row_json;
+use super::user::{row_json, text};
 use super::{manual, Action, Finding, ManualStep, Severity};
 use crate::org::read::{OrgRead, ReadError};
 use crate::org::rest::soql_quote;
@@ -60,15 +60,6 @@ pub struct Found {
 }
 
 type Row = Map<String, Value>;
-
-fn text<'r>(r: &'r Row, path: &str) -> Option<&'r str> {
-    let mut parts = path.split('.');
-    let mut cur = r.get(parts.next()?)?;
-    for p in parts {
-        cur = cur.get(p)?;
-    }
-    cur.as_str()
-}
 
 /// Plans the apps in `apps` (name, policy): at most two queries in all.
 pub fn plan(org: &dyn OrgRead, apps: &[(&String, &AppPolicy)]) -> Result<Found, ReadError> {

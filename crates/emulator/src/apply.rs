@@ -132,10 +132,7 @@ pub fn apply_component(
             let mut members = Vec::new();
             for e in doc.root.children() {
                 match (e.name.as_ref(), e.text_value()) {
-                    ("permissionSets", Some(ps)) => match st
-                        .rows("PermissionSet")
-                        .iter()
-                        .find(|r| r.get("Name") == Some(&json!(ps)) && r.get("Type") == Some(&json!("Regular")))
+                    ("permissionSets", Some(ps)) => match st.regular_permission_set(ps)
                     {
                         Some(r) => members.push(id_of(r).to_string()),
                         None => problems.push(format!(

@@ -248,9 +248,7 @@ impl OrgState {
             }
             for ps in &u.permission_sets {
                 let ps_id = self
-                    .rows("PermissionSet")
-                    .iter()
-                    .find(|r| str_field(r, "Name") == ps && str_field(r, "Type") == "Regular")
+                    .regular_permission_set(ps)
                     .map(|r| id_of(r).to_string())
                     .ok_or_else(|| {
                         format!("seed user `{}`: no permission set `{ps}`", u.username)
@@ -444,6 +442,14 @@ impl OrgState {
         let ok = u.get("IsActive") == Some(&json!(true))
             && self.passwords.get(id_of(u)).is_some_and(|p| p == password);
         ok.then(|| id_of(u).to_string())
+    }
+
+    /// The permission set row named `name` that is neither a profile's nor
+    /// a group's aggregate (`Type = 'Regular'`).
+    pub fn regular_permission_set(&self, name: &str) -> Option<&Record> {
+        self.rows("PermissionSet")
+            .iter()
+            .find(|r| str_field(r, "Name") == name && str_field(r, "Type") == "Regular")
     }
 
     /// The profile fullName (metadata name) of a Profile record id.
